@@ -56,6 +56,20 @@ func (n *normalizer) intern(b []byte) string {
 }
 
 func (n *normalizer) pair(a, b string) string {
+	switch a + "\x00" + b { // the compiler does not allocate for this switch
+	case "Provider\x00Name":
+		return "Provider_Name"
+	case "Provider\x00Guid":
+		return "Provider_Guid"
+	case "TimeCreated\x00SystemTime":
+		return "TimeCreated_SystemTime"
+	case "Security\x00UserID":
+		return "Security_UserID"
+	case "Correlation\x00ActivityID":
+		return "Correlation_ActivityID"
+	case "EventID\x00Qualifiers":
+		return "EventID_Qualifiers"
+	}
 	if n.pairs == nil {
 		n.pairs = make(map[[2]string]string)
 	}
@@ -147,7 +161,7 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 			if nd.Kind != binxml.KindElement {
 				continue
 			}
-			switch nd.Name {
+			switch doc.NameOf(nd) {
 			case "System":
 				n.system(ev, doc, c)
 			case "EventData":
@@ -181,9 +195,9 @@ func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
 		if nd.Kind != binxml.KindElement {
 			continue
 		}
-		name := nd.Name
+		name := doc.NameOf(nd)
 		for a := nd.Child; a >= 0 && doc.Nodes[a].Kind == binxml.KindAttr; a = doc.Nodes[a].Next {
-			an := doc.Nodes[a].Name
+			an := doc.NameOf(&doc.Nodes[a])
 			fname := an
 			if name != "Execution" {
 				fname = n.pair(name, an)
@@ -267,14 +281,14 @@ func (n *normalizer) eventData(doc *binxml.Doc, ed int32) {
 		nd := &doc.Nodes[c]
 		if nd.Kind == binxml.KindAttr {
 			// <EventData Name="SAMMSG_..."> names the event in classic logs.
-			n.text(doc, nd.Name, c, false)
+			n.text(doc, doc.NameOf(nd), c, false)
 			continue
 		}
 		if nd.Kind != binxml.KindElement {
 			continue
 		}
 		switch {
-		case nd.Name == "Data":
+		case doc.NameOf(nd) == "Data":
 			name := "Data"
 			if a := doc.Attr(c, "Name"); a >= 0 {
 				var buf [128]byte
@@ -286,7 +300,7 @@ func (n *normalizer) eventData(doc *binxml.Doc, ed int32) {
 		case doc.HasElements(c):
 			n.leaves(doc, c, "")
 		default:
-			n.elem(doc, nd.Name, c)
+			n.elem(doc, doc.NameOf(nd), c)
 		}
 	}
 }
@@ -298,10 +312,10 @@ func (n *normalizer) leaves(doc *binxml.Doc, i int32, prefix string) {
 		nd := &doc.Nodes[c]
 		switch nd.Kind {
 		case binxml.KindAttr:
-			if nd.Name == "xmlns" || strings.HasPrefix(nd.Name, "xmlns:") {
+			if doc.NameOf(nd) == "xmlns" || strings.HasPrefix(doc.NameOf(nd), "xmlns:") {
 				continue
 			}
-			name := nd.Name
+			name := doc.NameOf(nd)
 			if prefix != "" {
 				name = n.pair(prefix, name)
 			}
@@ -311,14 +325,14 @@ func (n *normalizer) leaves(doc *binxml.Doc, i int32, prefix string) {
 				n.leaves(doc, c, prefix) // also adds c's attributes
 				continue
 			}
-			name := nd.Name
+			name := doc.NameOf(nd)
 			if prefix != "" {
 				name = n.pair(prefix, name)
 			}
 			hasAttr := nd.Child >= 0 && doc.Nodes[nd.Child].Kind == binxml.KindAttr
 			if hasAttr {
 				for a := nd.Child; a >= 0 && doc.Nodes[a].Kind == binxml.KindAttr; a = doc.Nodes[a].Next {
-					an := doc.Nodes[a].Name
+					an := doc.NameOf(&doc.Nodes[a])
 					if an == "xmlns" || strings.HasPrefix(an, "xmlns:") {
 						continue
 					}
