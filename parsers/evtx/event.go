@@ -85,6 +85,14 @@ func (n *normalizer) pair(a, b string) string {
 	return s
 }
 
+// maxRendered bounds the text of one record. A record is at most 64 KiB,
+// but a template may repeat a substitution, so its text could otherwise
+// grow far beyond that.
+const maxRendered = 1 << 20
+
+// full reports whether the record's text reached maxRendered.
+func (n *normalizer) full() bool { return len(n.arena) > maxRendered }
+
 func (n *normalizer) wanted(name string) bool {
 	return n.keep == nil || n.keep[name]
 }
@@ -92,7 +100,7 @@ func (n *normalizer) wanted(name string) bool {
 // text renders the text of node i as one field value and returns its span
 // index, or -1 when the field is not wanted and force is false.
 func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int {
-	if !force && !n.wanted(name) {
+	if (!force && !n.wanted(name)) || n.full() {
 		return -1
 	}
 	start := len(n.arena)
@@ -104,7 +112,7 @@ func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int
 // elem adds the text of element i as field name; an element holding a
 // single array value adds one field per array element.
 func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
-	if !n.wanted(name) {
+	if !n.wanted(name) || n.full() {
 		return
 	}
 	nd := &doc.Nodes[i]
@@ -122,7 +130,7 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 				n.arena = binxml.AppendScalar(n.arena, t, e)
 				n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
 				items++
-				return true
+				return !n.full()
 			})
 			if items == 0 {
 				n.spans = append(n.spans, span{name, int32(len(n.arena)), int32(len(n.arena))})
@@ -131,7 +139,7 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 		}
 	}
 	start := len(n.arena)
-	for ; c >= 0; c = doc.Nodes[c].Next {
+	for ; c >= 0 && !n.full(); c = doc.Nodes[c].Next {
 		n.arena = doc.AppendNodeText(n.arena, c)
 	}
 	n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
@@ -148,7 +156,9 @@ func hasText(doc *binxml.Doc, i int32) bool {
 }
 
 // fill resets ev and fills it from doc. keep limits the fields (nil: all).
-func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool) {
+// It returns false when the record's text exceeds maxRendered; ev then
+// holds what fitted.
+func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool) bool {
 	n.arena = n.arena[:0]
 	n.spans = n.spans[:0]
 	n.keep = keep
@@ -187,6 +197,7 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 		return s[n.spans[i].start:n.spans[i].end]
 	}
 	ev.Computer, ev.Channel, ev.Provider = get(n.computer), get(n.channel), get(n.provider)
+	return !n.full()
 }
 
 func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {

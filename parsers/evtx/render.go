@@ -103,6 +103,9 @@ func indent(dst []byte, depth int) []byte {
 // is repeated once per item (MS-EVEN6 3.1.4.7.5); override then replaces
 // node ov by one item.
 func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flags parsers.Flags, ov int32, it item) []byte {
+	if len(dst) > maxRendered*4 {
+		return dst // the caller rejects the record
+	}
 	if ov < 0 {
 		for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
 			n := &doc.Nodes[c]
@@ -157,12 +160,12 @@ func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flag
 	}
 	dst = append(dst, '>')
 	if !hasElems {
-		for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+		for c := doc.Nodes[i].Child; c >= 0 && len(dst) <= maxRendered*4; c = doc.Nodes[c].Next {
 			dst = r.xmlText(dst, doc, c, ov, it)
 		}
 	} else {
 		dst = append(dst, '\n')
-		for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+		for c := doc.Nodes[i].Child; c >= 0 && len(dst) <= maxRendered*4; c = doc.Nodes[c].Next {
 			switch doc.Nodes[c].Kind {
 			case binxml.KindAttr:
 			case binxml.KindElement:
@@ -288,7 +291,7 @@ func (r *renderer) jsonMembers(dst []byte, doc *binxml.Doc, i int32, written int
 		written++
 	}
 	dataDone := false
-	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+	for c := doc.Nodes[i].Child; c >= 0 && len(dst) <= maxRendered*4; c = doc.Nodes[c].Next {
 		n := &doc.Nodes[c]
 		if n.Kind != binxml.KindElement {
 			continue
@@ -471,7 +474,7 @@ func (r *renderer) jsonText(dst []byte, doc *binxml.Doc, i int32) []byte {
 		}
 	}
 	r.tmp = r.tmp[:0]
-	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+	for c := doc.Nodes[i].Child; c >= 0 && len(r.tmp) <= binxml.MaxText; c = doc.Nodes[c].Next {
 		r.tmp = doc.AppendNodeText(r.tmp, c)
 	}
 	return appendJSONString(dst, r.tmp)

@@ -139,11 +139,17 @@ func (d *Doc) HasElements(i int32) bool {
 	return false
 }
 
+// MaxText bounds what AppendText appends (a template can repeat one large
+// substitution many times); past it the text is cut.
+const MaxText = 1 << 20
+
 // AppendText appends the text content of element or attribute i: its value,
 // reference and CDATA children, concatenated, with entity references
-// resolved. Array values are joined with commas.
+// resolved. Array values are joined with commas. It stops once it appended
+// more than MaxText bytes.
 func (d *Doc) AppendText(dst []byte, i int32) []byte {
-	for c := d.Nodes[i].Child; c >= 0; c = d.Nodes[c].Next {
+	start := len(dst)
+	for c := d.Nodes[i].Child; c >= 0 && len(dst)-start <= MaxText; c = d.Nodes[c].Next {
 		dst = d.AppendNodeText(dst, c)
 	}
 	return dst
