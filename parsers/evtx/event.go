@@ -3,6 +3,7 @@ package evtx
 import (
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx/internal/binxml"
@@ -23,6 +24,36 @@ import (
 //     the attribute. RenderingInfo fields are prefixed RenderingInfo_.
 //   - An array value gives one field per element, with the same name.
 
+// Field values are written into blocks of text that are never written
+// again once handed out, and turned into strings without a copy: one
+// allocation per block instead of one per record. A kept (cloned) event
+// keeps its block alive; blocks are small so that this stays cheap.
+const textBlock = 32 << 10
+
+// startArena points n.arena at the free end of the current block.
+func (n *normalizer) startArena() {
+	if cap(n.block)-len(n.block) < textBlock/8 {
+		n.block = make([]byte, 0, textBlock)
+	}
+	n.arena = n.block[len(n.block):len(n.block)]
+}
+
+// finishArena returns the record's text as a string sharing the arena's
+// memory, and retires that memory.
+func (n *normalizer) finishArena() string {
+	if len(n.arena) == 0 {
+		return ""
+	}
+	s := unsafe.String(&n.arena[0], len(n.arena))
+	if cap(n.block)-len(n.block) >= len(n.arena) && &n.block[:len(n.block)+1][len(n.block)] == &n.arena[0] {
+		n.block = n.block[:len(n.block)+len(n.arena)] // still in the block
+	} else {
+		n.block = nil // append moved the text out of the block: start a new one
+	}
+	n.arena = nil
+	return s
+}
+
 type span struct {
 	name       string
 	start, end int32
@@ -31,7 +62,8 @@ type span struct {
 // normalizer turns a decoded record tree into a parsers.Event. Its buffers
 // are reused from record to record.
 type normalizer struct {
-	arena []byte
+	arena []byte // this record's text; never reused once handed out
+	block []byte // the text block arena was cut from
 	spans []span
 	keep  map[string]bool
 	names map[string]string    // interned field names from attribute text
@@ -159,7 +191,7 @@ func hasText(doc *binxml.Doc, i int32) bool {
 // It returns false when the record's text exceeds maxRendered; ev then
 // holds what fitted.
 func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool) bool {
-	n.arena = n.arena[:0]
+	n.startArena()
 	n.spans = n.spans[:0]
 	n.keep = keep
 	n.computer, n.channel, n.provider = -1, -1, -1
@@ -183,7 +215,8 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 			}
 		}
 	}
-	s := string(n.arena)
+	ok := !n.full()
+	s := n.finishArena()
 	for _, sp := range n.spans {
 		if n.keep == nil || n.keep[sp.name] {
 			fields = append(fields, parsers.Field{Name: sp.name, Value: s[sp.start:sp.end]})
@@ -197,7 +230,7 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 		return s[n.spans[i].start:n.spans[i].end]
 	}
 	ev.Computer, ev.Channel, ev.Provider = get(n.computer), get(n.channel), get(n.provider)
-	return !n.full()
+	return ok
 }
 
 func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
