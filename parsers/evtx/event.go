@@ -116,19 +116,30 @@ type nameSlot struct {
 }
 
 func (n *normalizer) pair(a, b string) string {
-	switch a + "\x00" + b { // the compiler does not allocate for this switch
-	case "Provider\x00Name":
-		return "Provider_Name"
-	case "Provider\x00Guid":
-		return "Provider_Guid"
-	case "TimeCreated\x00SystemTime":
-		return "TimeCreated_SystemTime"
-	case "Security\x00UserID":
-		return "Security_UserID"
-	case "Correlation\x00ActivityID":
-		return "Correlation_ActivityID"
-	case "EventID\x00Qualifiers":
-		return "EventID_Qualifiers"
+	switch a {
+	case "Provider":
+		switch b {
+		case "Name":
+			return "Provider_Name"
+		case "Guid":
+			return "Provider_Guid"
+		}
+	case "TimeCreated":
+		if b == "SystemTime" {
+			return "TimeCreated_SystemTime"
+		}
+	case "Security":
+		if b == "UserID" {
+			return "Security_UserID"
+		}
+	case "Correlation":
+		if b == "ActivityID" {
+			return "Correlation_ActivityID"
+		}
+	case "EventID":
+		if b == "Qualifiers" {
+			return "EventID_Qualifiers"
+		}
 	}
 	if n.pairs == nil {
 		n.pairs = make(map[[2]string]string)
@@ -164,7 +175,12 @@ func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int
 		return -1
 	}
 	start := len(n.arena)
-	n.arena = doc.AppendText(n.arena, i)
+	if c := doc.Nodes[i].Child; c >= 0 && doc.Nodes[c].Next < 0 && doc.Nodes[c].Kind == binxml.KindValue && doc.Nodes[c].Type&binxml.TypeArray == 0 {
+		v := &doc.Nodes[c] // the common case: one scalar value
+		n.arena = binxml.AppendScalar(n.arena, v.Type, doc.Bytes(v))
+	} else {
+		n.arena = doc.AppendText(n.arena, i)
+	}
 	n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
 	return len(n.spans) - 1
 }
@@ -181,6 +197,12 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 		c = doc.Nodes[c].Next
 	}
 	if c >= 0 && doc.Nodes[c].Next < 0 {
+		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray == 0 {
+			start := len(n.arena) // the common case: one scalar value
+			n.arena = binxml.AppendScalar(n.arena, v.Type, doc.Bytes(v))
+			n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+			return
+		}
 		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray != 0 {
 			// MS-EVEN6 3.1.4.7.5: an array repeats its element once per
 			// item. An empty array still leaves the element, empty.
