@@ -41,22 +41,12 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/loghunt/loghunt/internal/goevtx"
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx"
 )
-
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
-}
 
 func main() {
 	parser := flag.String("parser", "goevtx", "goevtx (golang-evtx v1.2.9) or native (parsers/evtx)")
@@ -229,12 +219,11 @@ func runTimed(out string, args []string) error {
 	if cmd.ProcessState == nil {
 		return err
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	user, sys, rss, ok := usage(cmd.ProcessState)
 	if !ok {
-		return errors.New("no resource usage for the command")
+		return errors.New("no resource usage for the command on this system")
 	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	fmt.Printf("%.6f %.6f %.6f %d\n", wall, tv(ru.Utime), tv(ru.Stime), ru.Maxrss)
+	fmt.Printf("%.6f %.6f %.6f %d\n", wall, user, sys, rss)
 	return err
 }
 
