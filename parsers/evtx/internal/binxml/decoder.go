@@ -183,6 +183,10 @@ func (d *Decoder) Reset(chunk []byte) {
 // Chunk returns the chunk set by the last Reset.
 func (d *Decoder) Chunk() []byte { return d.chunk }
 
+// Work returns the decoding steps the last Decode took (bounded by an
+// internal limit per record).
+func (d *Decoder) Work() int { return d.work }
+
 // Templates returns how many template definitions are cached for the chunk.
 func (d *Decoder) Templates() int { return len(d.tmpls) }
 
