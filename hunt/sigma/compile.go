@@ -114,11 +114,11 @@ func (n condOneOf) eval(c *evalCtx) bool {
 // detection is a compiled detection section: searches plus condition. Rules
 // and filter rules both compile to one.
 type detection struct {
-	searches []*search
-	cond     condNode
-	positive []bool // per search: used outside any "not"
-	agg      *sigmago.Comparison
-	aggNode  *yaml.Node
+	searches  []*search
+	cond      condNode
+	positive  []bool // per search: used outside any "not"
+	agg       *sigmago.Comparison
+	aggNode   *yaml.Node
 	timeframe string
 }
 
@@ -389,13 +389,13 @@ func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, v
 	}
 
 	var (
-		position                         string // contains, startswith, endswith
-		cased, isRe, exists, cidr, ref   bool
-		reFlags                          string
-		cmp                              cmpOp
-		isNum                            bool
-		tp                               timePart
-		transforms                       []string
+		position                       string // contains, startswith, endswith
+		cased, isRe, exists, cidr, ref bool
+		reFlags                        string
+		cmp                            cmpOp
+		isNum                          bool
+		tp                             timePart
+		transforms                     []string
 	)
 	for _, m := range mods {
 		switch lm := strings.ToLower(m); lm {

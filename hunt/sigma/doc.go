@@ -14,7 +14,7 @@
 //     rules; feed it base-rule matches in timestamp order.
 //
 // Rule YAML is read with gopkg.in/yaml.v3 (keeping each value as written,
-// so "0x1410" stays a string and null differs from ''), and condition
+// so "0x1410" stays a string and null differs from ”), and condition
 // expressions are parsed by github.com/bradleyjkemp/sigma-go. Every rule is
 // then compiled, once, into this package's own matcher; sigma-go's
 // evaluator is not used.
@@ -28,7 +28,7 @@
 //     both keeps them apart).
 //   - A field name that repeats in an event is a list: a value pattern
 //     matches if any element matches.
-//   - null matches an absent field; '' matches a present, empty one.
+//   - null matches an absent field; ” matches a present, empty one.
 //   - Keyword searches (lists of strings) match when any single field
 //     value of the event contains the keyword (wildcards allowed). The
 //     rendered event message is not searched: parsers do not render it.

@@ -107,7 +107,7 @@ type scratch struct {
 	// per field id: exact-name values, case-folded-name values, mapped
 	// values; each valid only when its stamp equals the current epoch.
 	exHead, exTail, foHead, foTail, ovHead []int32
-	exStamp, foStamp, ovStamp             []uint32
+	exStamp, foStamp, ovStamp              []uint32
 	epoch, ovEpoch                         uint32
 
 	names  map[string]nameRes
