@@ -128,6 +128,15 @@ type compileCtx struct {
 	fields   *fieldTable
 	opts     *LoadOptions
 	warnings []string
+	names    map[string]string // synthetic condition name -> original
+}
+
+// orig maps a synthetic condition name back to the rule's.
+func (cc *compileCtx) orig(s string) string {
+	if o, ok := cc.names[strings.TrimSuffix(s, "*")]; ok {
+		return o
+	}
+	return s
 }
 
 // compileDetection compiles a detection mapping (a rule's detection, or a
@@ -177,10 +186,12 @@ func (cc *compileCtx) compileDetection(det *yaml.Node, skip map[string]bool) (*d
 		if cn.Kind != yaml.ScalarNode {
 			return nil, errAt(cc.path, cn, ErrCondition, "condition must be a string")
 		}
-		parsed, err := sigmago.ParseCondition(cn.Value)
+		text, names := rewriteCondition(cn.Value)
+		parsed, err := sigmago.ParseCondition(text)
 		if err != nil {
 			return nil, errAt(cc.path, cn, ErrCondition, "%q: %v", cn.Value, err)
 		}
+		cc.names = names
 		node, err := cc.compileCond(parsed.Search, d, index, false)
 		if err != nil {
 			return nil, errAt(cc.path, cn, ErrCondition, "%q: %v", cn.Value, err)
@@ -241,6 +252,7 @@ func (cc *compileCtx) compileCond(e sigmago.SearchExpr, d *detection, index map[
 		}
 		return condNot{n}, nil
 	case sigmago.SearchIdentifier:
+		x.Name = cc.orig(x.Name)
 		i, ok := index[x.Name]
 		if !ok {
 			return nil, fmt.Errorf("search %q is not defined", x.Name)
@@ -254,6 +266,7 @@ func (cc *compileCtx) compileCond(e sigmago.SearchExpr, d *detection, index map[
 		} else {
 			name = x.(sigmago.AllOfIdentifier).Ident.Name
 		}
+		name = cc.orig(name)
 		i, ok := index[name]
 		if !ok {
 			return nil, fmt.Errorf("search %q is not defined", name)
@@ -264,9 +277,9 @@ func (cc *compileCtx) compileCond(e sigmago.SearchExpr, d *detection, index map[
 		pattern, all := "*", false
 		switch y := x.(type) {
 		case sigmago.OneOfPattern:
-			pattern = y.Pattern
+			pattern = cc.orig(y.Pattern)
 		case sigmago.AllOfPattern:
-			pattern, all = y.Pattern, true
+			pattern, all = cc.orig(y.Pattern), true
 		case sigmago.AllOfThem:
 			all = true
 		}
