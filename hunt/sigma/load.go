@@ -256,6 +256,9 @@ func idTitle(n *yaml.Node) (string, string) {
 func (l *Loader) fail(e *LoadError) { l.report.Failed = append(l.report.Failed, e) }
 
 func (l *Loader) failDoc(d *rawDoc, e *LoadError) {
+	if e.Path == "" {
+		e.Path = d.path
+	}
 	if e.RuleID == "" {
 		e.RuleID = d.meta.ID
 	}
