@@ -1,23 +1,18 @@
 package sigma
 
 import (
-	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"testing"
+
+	"github.com/loghunt/loghunt/internal/testshared"
 )
 
-// sharedDir returns ../shared relative to the module root, or skips.
+// sharedDir returns ../shared (relative to the module root), or skips
+// the test when it is absent.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	dir := filepath.Join(root, "..", "shared")
-	if _, err := os.Stat(filepath.Join(dir, "sigma")); err != nil {
-		t.Skipf("corpus tier: %s not present (%v)", dir, err)
-	}
-	return dir
+	return testshared.Dir(t)
 }
 
 // TestCorpusRulesCheck is "loghunt rules check" over every SigmaHQ rule

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/rulepacks"
 )
 
 const (
@@ -111,5 +112,33 @@ func Test4688MappingDoesNotMutate(t *testing.T) {
 	}
 	if !slices.Contains(vals, FieldValue{"Image", `C:\Users\Public\7za.exe`}) {
 		t.Errorf("explanation %v lacks mapped Image", vals)
+	}
+}
+
+func TestBundledRulepack(t *testing.T) {
+	rs, rep := Load(rulepacks.FS, "sigma", LoadOptions{})
+	if len(rep.Failed) > 0 || rep.Detection != 3 {
+		t.Fatalf("bundled: %d loaded, failed %v", rep.Detection, rep.Failed)
+	}
+	for _, tc := range []struct {
+		ev   *parsers.Event
+		want string
+	}{
+		{ev("Security", 4688, "NewProcessName", `C:\Users\Public\7za.exe`), idPanda},
+		{ev(sysmonCh, 1, "CommandLine", `cmd.exe /c SYSTEMINFO & TASKLIST`), idZebro},
+		{ev(sysmonCh, 3, "Initiated", "true", "DestinationHostname", "a.azurewebsites.net", "Image", `C:\x.exe`), idAzure},
+	} {
+		if got := hits(rs, tc.ev); !slices.Equal(got, []string{tc.want}) {
+			t.Errorf("%v: hits %v, want %s", tc.ev.Fields, got, tc.want)
+		}
+	}
+	for _, e := range []*parsers.Event{
+		ev(sysmonCh, 3, "Initiated", "true", "DestinationHostname", "a.azurewebsites.net"),
+		ev(sysmonCh, 3, "Initiated", "true", "DestinationHostname", "a.azurewebsites.net", "Image", ""),
+		ev(sysmonCh, 3, "Initiated", "true", "DestinationHostname", "a.azurewebsites.net", "Image", `C:\Program Files\Google\Chrome\Application\chrome.exe`),
+	} {
+		if got := hits(rs, e); len(got) != 0 {
+			t.Errorf("%v: unexpected hits %v", e.Fields, got)
+		}
 	}
 }
