@@ -174,6 +174,9 @@ func (lx *lexer) skipSpace() {
 			lx.advance(2)
 		case c == 0xEF && lx.peekByte(1) == 0xBB && lx.peekByte(2) == 0xBF: // BOM
 			lx.advance(3)
+		case c == 0xE2 && lx.peekByte(1) == 0x80 && (lx.peekByte(2) == 0x8B || lx.peekByte(2) == 0x8C || lx.peekByte(2) == 0x8D || lx.peekByte(2) == 0xAF || (lx.peekByte(2) >= 0x80 && lx.peekByte(2) <= 0x8A)):
+			// zero-width and typographic spaces pasted from web pages
+			lx.advance(3)
 		default:
 			return
 		}
@@ -311,13 +314,18 @@ func (lx *lexer) concat(t token) (token, error) {
 	}
 }
 
+// unterminated reports a string literal that runs to the end of its line.
+func (lx *lexer) unterminated(start Pos) error {
+	return lx.errAt(Pos{lx.line, lx.col}, "unterminated string literal (opened at %s)", start)
+}
+
 func (lx *lexer) verbatim(start Pos) (string, error) {
 	q := lx.src[lx.off]
 	lx.advance(1)
 	var b strings.Builder
 	for {
 		if lx.off >= len(lx.src) {
-			return "", lx.errAt(start, "unterminated string literal")
+			return "", lx.unterminated(start)
 		}
 		c := lx.src[lx.off]
 		if c == q {
@@ -329,8 +337,8 @@ func (lx *lexer) verbatim(start Pos) (string, error) {
 			lx.advance(1)
 			return b.String(), nil
 		}
-		if c == '\n' {
-			return "", lx.errAt(start, "unterminated string literal")
+		if c == '\n' || c == '\r' {
+			return "", lx.unterminated(start)
 		}
 		b.WriteByte(c)
 		lx.advance(1)
@@ -343,15 +351,15 @@ func (lx *lexer) quoted(start Pos) (string, error) {
 	var b strings.Builder
 	for {
 		if lx.off >= len(lx.src) {
-			return "", lx.errAt(start, "unterminated string literal")
+			return "", lx.unterminated(start)
 		}
 		c := lx.src[lx.off]
 		switch {
 		case c == q:
 			lx.advance(1)
 			return b.String(), nil
-		case c == '\n':
-			return "", lx.errAt(start, "unterminated string literal")
+		case c == '\n' || c == '\r':
+			return "", lx.unterminated(start)
 		case c == '\\':
 			e := lx.peekByte(1)
 			p := Pos{lx.line, lx.col}

@@ -26,6 +26,7 @@ func (q *Query) Source() string { return q.src }
 const maxDepth = 200
 
 type parser struct {
+	src   string
 	toks  []token
 	i     int
 	depth int
@@ -38,7 +39,7 @@ func Parse(src string) (q *Query, err error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
+	p := &parser{toks: toks, src: src}
 	defer func() {
 		if r := recover(); r != nil {
 			se, ok := r.(*SyntaxError)
@@ -157,7 +158,12 @@ func (p *parser) query() *Query {
 			break
 		}
 		if !p.isOp(";") {
-			p.fail(p.tok(), "expected \";\" or end of query, found %s", p.tok())
+			// report where the statement should have ended, as Kusto does
+			at := token{Pos: p.toks[p.i-1].Pos}
+			if p.i > 0 {
+				at.Pos = posAt(p.src, p.toks[p.i-1].End)
+			}
+			p.fail(at, "expected \";\" before %s (a query holds one tabular statement; separate statements with \";\")", p.tok())
 		}
 	}
 	if q.Body == nil {
@@ -165,6 +171,23 @@ func (p *parser) query() *Query {
 		p.fail(t, "query has no tabular expression")
 	}
 	return q
+}
+
+// posAt returns the line and column of byte offset off in src.
+func posAt(src string, off int) Pos {
+	p := Pos{Line: 1, Col: 1}
+	for i, r := range src {
+		if i >= off {
+			break
+		}
+		if r == '\n' {
+			p.Line++
+			p.Col = 1
+		} else {
+			p.Col++
+		}
+	}
+	return p
 }
 
 // skipStatement skips to the next ";" at depth 0.
@@ -192,6 +215,15 @@ func (p *parser) let() *Let {
 	name, _ := p.name()
 	p.expectOp("=")
 	l := &Let{P: t.Pos, Name: name}
+	if p.isWord("view") && p.peek(1).Kind == tOp && p.peek(1).Text == "(" {
+		save := p.i
+		p.advance()
+		if p.isFuncDef() {
+			l.X = p.funcDef()
+			return l
+		}
+		p.i = save
+	}
 	if p.isFuncDef() {
 		l.X = p.funcDef()
 	} else {
@@ -737,7 +769,7 @@ func (p *parser) tabOp() TabOp {
 			}
 		}
 		return op
-	case "mv-expand":
+	case "mv-expand", "mvexpand":
 		op := &MvExpandOp{P: t.Pos}
 		opts := p.options()
 		op.ItemIndex = opts["with_itemindex"]
