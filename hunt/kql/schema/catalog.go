@@ -21,12 +21,41 @@ type Catalog struct {
 	warned   map[string]bool
 }
 
-// Arg is a named argument of an ASIM function call, as in
-// _Im_NetworkSession(starttime=ago(1d)). Positional arguments are passed as
-// plain values.
+// Arg is one argument of an ASIM function call such as
+// _Im_NetworkSession(starttime=ago(1d)): Name is "" for a positional
+// argument, and Value is an evaluated cell (see package value). It has the
+// shape of the evaluator's kql.Arg, so Adapt can serve that interface.
 type Arg struct {
 	Name  string
 	Value any
+}
+
+// Adapter serves a Catalog through an interface whose Table method takes
+// another argument type of the same shape as Arg, such as kql.Arg:
+// schema.Adapt[kql.Arg](cat) satisfies kql.Catalog and kql.ValueLister
+// without this package importing the evaluator.
+type Adapter[A ~struct {
+	Name  string
+	Value any
+}] struct {
+	*Catalog
+}
+
+// Adapt wraps c for an evaluator whose argument type is A.
+func Adapt[A ~struct {
+	Name  string
+	Value any
+}](c *Catalog) Adapter[A] {
+	return Adapter[A]{c}
+}
+
+// Table is Catalog.Table with the evaluator's argument type.
+func (a Adapter[A]) Table(name string, args []A) (*value.Table, bool) {
+	conv := make([]Arg, len(args))
+	for i, x := range args {
+		conv[i] = Arg(x)
+	}
+	return a.Catalog.Table(name, conv)
 }
 
 // Stats returns the counts of the Builder that produced the catalog.
@@ -67,11 +96,11 @@ func (c *Catalog) Columns(name string) ([]value.Column, bool) {
 	return t.ValueColumns(), true
 }
 
-// ColumnValues returns the values the schema allows for an enumerated column
+// Values returns the values the schema allows for an enumerated column
 // (e.g. imNetworkSession.NetworkDirection: Inbound, Outbound, Local,
 // External, NA). ok is false for an unknown table or column, or an open
 // column. Comparing such a column with any other constant is never true.
-func (c *Catalog) ColumnValues(table, column string) ([]string, bool) {
+func (c *Catalog) Values(table, column string) ([]string, bool) {
 	t, ok := c.s.Lookup(table)
 	if !ok {
 		return nil, false
@@ -83,13 +112,15 @@ func (c *Catalog) ColumnValues(table, column string) ([]string, bool) {
 	return t.Columns[i].Values, true
 }
 
-// Table returns the named table, and false when the schema does not know
-// the name. args are the arguments of an ASIM function call: plain values
-// are positional, in the order of TableInfo.Params; Arg values are named.
-// Problems with the arguments are reported through Warnings, and the
-// argument is then ignored.
-func (c *Catalog) Table(name string, args []any) (*value.Table, bool) {
-	t, warns, err := c.Open(name, args...)
+// Table returns the named table (any spelling Schema.Lookup accepts), and
+// false when the schema does not know the name. args are the arguments of an
+// ASIM function call, nil for a plain table reference: positional ones bind
+// to TableInfo.Params in order. Problems with the arguments (unknown
+// parameters, values of the wrong type) are recorded for Warnings and the
+// argument is ignored. The returned table is shared: callers must not modify
+// it.
+func (c *Catalog) Table(name string, args []Arg) (*value.Table, bool) {
+	t, warns, err := c.Open(name, args)
 	for _, w := range warns {
 		c.warn("%s", w)
 	}
@@ -101,7 +132,7 @@ func (c *Catalog) Table(name string, args []any) (*value.Table, bool) {
 
 // Open is Table with the warnings returned: it never records them. err is
 // non-nil only when the name is unknown.
-func (c *Catalog) Open(name string, args ...any) (*value.Table, []string, error) {
+func (c *Catalog) Open(name string, args []Arg) (*value.Table, []string, error) {
 	info, ok := c.s.Lookup(name)
 	if !ok {
 		return nil, nil, fmt.Errorf("unknown table %q", name)
@@ -158,18 +189,14 @@ func (f *filter) match(r []any) bool {
 // *_has_any match whole terms case-insensitively, *_has_any_prefix match IP
 // address prefixes on octet boundaries, and "*" or an empty list mean no
 // filter.
-func compileFilter(t *TableInfo, name string, args []any) (filter, []string) {
+func compileFilter(t *TableInfo, name string, args []Arg) (filter, []string) {
 	var f filter
 	var warns []string
 	named := map[string]any{}
 	pos := 0
 	for _, a := range args {
-		if na, ok := a.(Arg); ok {
-			named[strings.ToLower(na.Name)] = na.Value
-			continue
-		}
-		if na, ok := a.(*Arg); ok && na != nil {
-			named[strings.ToLower(na.Name)] = na.Value
+		if a.Name != "" {
+			named[strings.ToLower(a.Name)] = a.Value
 			continue
 		}
 		if pos >= len(t.Params) {
@@ -177,7 +204,7 @@ func compileFilter(t *TableInfo, name string, args []any) (filter, []string) {
 			pos++
 			continue
 		}
-		named[t.Params[pos].Name] = a
+		named[t.Params[pos].Name] = a.Value
 		pos++
 	}
 	col := func(c string) int { return t.Index(c) }
