@@ -37,9 +37,9 @@ type Builder struct {
 
 	// procs indexes Sysmon event 1 by ProcessGuid for the Initiating* and
 	// Acting* columns; nil when no requested table needs it.
-	procs  map[string]*procInfo
-	devIDs map[string]string
-	stats  Stats
+	procs   map[string]*procInfo
+	devices map[string]device // by Computer
+	stats   Stats
 }
 
 // Stats counts what a Builder did.
@@ -49,6 +49,9 @@ type Stats struct {
 	Resolved int64 // rows whose Initiating*/Acting* columns came from the process tree
 	Orphans  int64 // rows whose process-creation event was not in the input
 }
+
+// device caches the synthesized Defender device columns of one Computer.
+type device struct{ id, name string }
 
 // tableRows accumulates the rows of one table.
 type tableRows struct {
@@ -104,7 +107,7 @@ func NewBuilder(opts Options) *Builder {
 	if s == nil {
 		s = Default()
 	}
-	b := &Builder{s: s, devIDs: map[string]string{}}
+	b := &Builder{s: s, devices: map[string]device{}}
 	for _, name := range opts.Tables {
 		t, ok := s.Lookup(name)
 		if !ok {
@@ -303,13 +306,31 @@ func (b *Builder) addSysmon(v *view, id uint32) {
 }
 
 func (b *Builder) addSecurity(v *view, id uint32) {
-	switch id {
-	case 4688:
+	switch {
+	case id == 4688:
 		if b.dpe != nil {
 			b.dpeSecurity(v)
 		}
 		if b.imp != nil {
 			b.impSecurity(v)
+		}
+	case isFirewallEvent(id):
+		if b.imn != nil {
+			b.imnFirewall(v, id)
+		}
+		if b.dne != nil {
+			b.dneFirewall(v, id)
+		}
+	case id == 4663 || id == 5145:
+		if b.dfe != nil {
+			b.dfeSecurity(v, id)
+		}
+	case id == 4657:
+		if b.dre != nil {
+			b.dreSecurity(v)
+		}
+		if b.imr != nil {
+			b.imrSecurity(v)
 		}
 	}
 	if b.sec != nil {
@@ -322,13 +343,13 @@ func (b *Builder) device(w row, v *view, ev *parsers.Event) {
 	w.set("Timestamp", timeCell(v.time))
 	w.set("TimeGenerated", timeCell(v.time))
 	if v.computer != "" {
-		id, ok := b.devIDs[v.computer]
+		d, ok := b.devices[v.computer]
 		if !ok {
-			id = deviceID(v.computer)
-			b.devIDs[v.computer] = id
+			d = device{id: deviceID(v.computer), name: strings.ToLower(v.computer)}
+			b.devices[v.computer] = d
 		}
-		w.set("DeviceId", id)
-		w.set("DeviceName", strings.ToLower(v.computer))
+		w.set("DeviceId", d.id)
+		w.set("DeviceName", d.name)
 	}
 	if ev.RecordID != 0 {
 		w.set("ReportId", int64(ev.RecordID))

@@ -181,6 +181,10 @@ func TestEmittedValuesAllowed(t *testing.T) {
 		sysmon(13, 15, t0, "EventType", "SetValue", "TargetObject", `HKLM\a\b`, "Details", "Binary Data"),
 		sysmon(14, 16, t0, "EventType", "RenameKey", "TargetObject", `HKLM\a`, "NewName", `HKLM\b`),
 		sysmon(7, 17, t0, "ImageLoaded", `C:\x.dll`),
+		security(5158, 19, t0, "Direction", "%%14609", "Protocol", "6"),
+		security(5152, 20, t0, "Direction", "%%14595"),
+		security(4663, 21, t0, "ObjectType", "File", "AccessMask", "0x6"),
+		security(4657, 22, t0, "OperationType", "%%1904", "NewValueType", "%%1883"),
 		sysmon(3, 18, t0, "Initiated", "maybe", "SourceIp", "::1", "DestinationIp", "fe80::1", "SourceIsIpv6", "true"),
 	)
 	s := Default()

@@ -1,9 +1,9 @@
 package schema
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // procInfo is what the process tree keeps of one Sysmon event 1.
@@ -40,22 +40,45 @@ func (b *Builder) addProc(v *view) {
 }
 
 // jsonBag renders the named fields of v that are present as a JSON object
-// (Defender's AdditionalFields), or "" when none is.
+// (Defender's AdditionalFields), keys in the order given, or "" when none is.
 func jsonBag(v *view, names ...string) string {
-	m := map[string]string{}
+	var buf []byte
 	for _, n := range names {
-		if s, ok := v.ev.Get(n); ok {
-			m[n] = s
+		s, ok := v.ev.Get(n)
+		if !ok {
+			continue
+		}
+		if buf == nil {
+			buf = append(make([]byte, 0, 256), '{')
+		} else {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, n)
+		buf = append(buf, ':')
+		buf = appendJSONString(buf, s)
+	}
+	if buf == nil {
+		return ""
+	}
+	return string(append(buf, '}'))
+}
+
+// appendJSONString appends s as a JSON string literal; invalid UTF-8 becomes
+// U+FFFD.
+func appendJSONString(buf []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	buf = append(buf, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			buf = append(buf, '\\', byte(r))
+		case r < 0x20:
+			buf = append(buf, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
+		default:
+			buf = utf8.AppendRune(buf, r)
 		}
 	}
-	if len(m) == 0 {
-		return ""
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return ""
-	}
-	return string(out)
+	return append(buf, '"')
 }
 
 // dpeSysmon adds a DeviceProcessEvents row from Sysmon event 1.
