@@ -8,4 +8,11 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require github.com/alecthomas/participle v0.7.1 // indirect
+require (
+	github.com/alecthomas/participle v0.7.1 // indirect
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+	github.com/schollz/progressbar/v3 v3.19.1 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+	golang.org/x/term v0.44.0 // indirect
+)

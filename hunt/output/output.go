@@ -258,6 +258,10 @@ func WriteJSONL(w io.Writer, hits []*hunt.Hit) error {
 
 // WriteTable writes a readable, aligned table of hits.
 func WriteTable(w io.Writer, hits []*hunt.Hit) error {
+	if len(hits) == 0 {
+		_, err := fmt.Fprintln(w, "No hits.")
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME (UTC)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS")
 	for _, h := range hits {
