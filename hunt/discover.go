@@ -9,7 +9,18 @@ import (
 
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx"
+	pjson "github.com/loghunt/loghunt/parsers/json"
 )
+
+func jsonInput(p string, size int64) Input {
+	return Input{Path: p, Kind: "json", Size: size, Open: func() ([]parsers.Unit, func() error, error) {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []parsers.Unit{pjson.NewUnit(f, p, pjson.Options{})}, f.Close, nil
+	}}
+}
 
 // DiscoverOptions configure Discover.
 type DiscoverOptions struct {
@@ -39,11 +50,14 @@ func Discover(paths []string, opts DiscoverOptions) ([]Input, []SkippedFile) {
 			n, _ := io.ReadFull(f, head)
 			st, _ := f.Stat()
 			f.Close()
-			if !bytes.Equal(head[:n], []byte("ElfFile\x00")) {
-				skipped = append(skipped, SkippedFile{p, "not an EVTX file"})
-				return nil
+			switch t := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n"); {
+			case bytes.Equal(head[:n], []byte("ElfFile\x00")):
+				ins = append(ins, evtxInput(p, st.Size(), opts))
+			case len(t) > 0 && (t[0] == '{' || t[0] == '['):
+				ins = append(ins, jsonInput(p, st.Size()))
+			default:
+				skipped = append(skipped, SkippedFile{p, "not an EVTX or JSON file"})
 			}
-			ins = append(ins, evtxInput(p, st.Size(), opts))
 			return nil
 		})
 		if err != nil {
