@@ -150,6 +150,9 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 			return nil, err
 		}
 		corrByDoc[d] = c
+		if !selected[d] {
+			c.rule.Generate = false
+		}
 		rs.corrs = append(rs.corrs, c)
 		rep.Correlation++
 		rep.Rules = append(rep.Rules, c.rule)
