@@ -2,10 +2,10 @@ package kql
 
 import (
 	"crypto/md5"
-	"encoding/csv"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"math"
