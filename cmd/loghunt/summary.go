@@ -38,6 +38,17 @@ func buildSummary(p *hunt.Plan, res *hunt.Result) *output.Summary {
 	for _, f := range p.RuleFilesSkipped {
 		s.RulesOff = append(s.RulesOff, output.SkippedRule{Path: f.Path, Reason: f.Reason})
 	}
+	if cs, ok := p.CorrelationStats(); ok {
+		if cs.NoTime > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("correlations ignored %d matches of events without a timestamp", cs.NoTime))
+		}
+		if cs.NotNum > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("value_sum/value_avg correlations ignored %d events whose field was not a number", cs.NotNum))
+		}
+		if cs.Dropped > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("correlations dropped %d matches past their per-group window cap", cs.Dropped))
+		}
+	}
 	s.Deselected = p.Deselected
 	s.Notes = append(s.Notes, p.Notes...)
 	s.Warnings = append(s.Warnings, p.Warnings...)
