@@ -120,4 +120,3 @@ func (p *Plan) CorrelationStats() (sigma.CorrelatorStats, bool) {
 	}
 	return p.sigma.correlator.stats, true
 }
-
