@@ -1,83 +1,72 @@
 package hunt
 
 import (
-	"bytes"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"fmt"
 
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx"
+	"github.com/loghunt/loghunt/parsers/input"
 	pjson "github.com/loghunt/loghunt/parsers/json"
 )
 
-func jsonInput(p string, size int64) Input {
-	return Input{Path: p, Kind: "json", Size: size, Open: func() ([]parsers.Unit, func() error, error) {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		return []parsers.Unit{pjson.NewUnit(f, p, pjson.Options{})}, f.Close, nil
-	}}
-}
-
 // DiscoverOptions configure Discover.
 type DiscoverOptions struct {
-	Carve bool // EVTX: also carve records from slack space
+	Carve bool          // EVTX: also carve records from slack and unallocated space
+	Input input.Options // archive limits; the zero value has safe defaults
 }
 
-// Discover finds the inputs under paths. (Temporary: EVTX only, until
-// parsers/input lands.)
+// Discover finds the log files under paths (recursively, by content; zip and
+// gzip archives are opened) and turns each into an Input whose units the
+// engine decodes. Paths that are not logs, or cannot be read, are returned
+// as skipped with the reason.
 func Discover(paths []string, opts DiscoverOptions) ([]Input, []SkippedFile) {
+	res, err := input.Discover(paths, opts.Input)
+	if err != nil {
+		return nil, []SkippedFile{{Path: "(options)", Reason: err.Error()}}
+	}
 	var ins []Input
 	var skipped []SkippedFile
-	for _, root := range paths {
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				skipped = append(skipped, SkippedFile{p, err.Error()})
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			f, err := os.Open(p)
-			if err != nil {
-				skipped = append(skipped, SkippedFile{p, err.Error()})
-				return nil
-			}
-			head := make([]byte, 8)
-			n, _ := io.ReadFull(f, head)
-			st, _ := f.Stat()
-			f.Close()
-			switch t := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n"); {
-			case bytes.Equal(head[:n], []byte("ElfFile\x00")):
-				ins = append(ins, evtxInput(p, st.Size(), opts))
-			case len(t) > 0 && (t[0] == '{' || t[0] == '['):
-				ins = append(ins, jsonInput(p, st.Size()))
-			default:
-				skipped = append(skipped, SkippedFile{p, "not an EVTX or JSON file"})
-			}
-			return nil
-		})
-		if err != nil {
-			skipped = append(skipped, SkippedFile{root, err.Error()})
+	for _, s := range res.Skipped {
+		skipped = append(skipped, SkippedFile{Path: s.Path, Reason: s.Reason})
+	}
+	for _, f := range res.Files {
+		switch f.Kind {
+		case input.KindEVTX:
+			ins = append(ins, evtxInput(f, opts))
+		case input.KindJSON:
+			ins = append(ins, jsonInput(f))
+		default:
+			skipped = append(skipped, SkippedFile{Path: f.Path, Reason: "unknown log type"})
 		}
 	}
 	return ins, skipped
 }
 
-func evtxInput(p string, size int64, opts DiscoverOptions) Input {
-	return Input{Path: p, Kind: "evtx", Size: size, Open: func() ([]parsers.Unit, func() error, error) {
-		f, err := os.Open(p)
+func evtxInput(f input.File, opts DiscoverOptions) Input {
+	return Input{Path: f.Path, Kind: "evtx", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+		c, err := f.Open()
 		if err != nil {
 			return nil, nil, err
 		}
-		ef, err := evtx.Open(f, size, p, evtx.Options{Carve: opts.Carve})
+		if c.ReaderAt == nil {
+			c.Close()
+			return nil, nil, fmt.Errorf("%s: no random access to EVTX content", f.Path)
+		}
+		ef, err := evtx.Open(c.ReaderAt, c.Size, f.Path, evtx.Options{Carve: opts.Carve})
 		if err != nil {
-			f.Close()
+			c.Close()
 			return nil, nil, err
 		}
-		return ef.Units(), f.Close, nil
+		return ef.Units(), c.Close, nil
+	}}
+}
+
+func jsonInput(f input.File) Input {
+	return Input{Path: f.Path, Kind: "json", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+		c, err := f.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return []parsers.Unit{pjson.NewUnit(c.Reader, f.Path, pjson.Options{})}, c.Close, nil
 	}}
 }
