@@ -22,6 +22,8 @@ type state struct {
 	dec  *binxml.Decoder
 	norm normalizer
 	ev   parsers.Event
+	rend renderer
+	out  []byte
 }
 
 var statePool = sync.Pool{New: func() any {
@@ -75,19 +77,29 @@ func (u *chunkUnit) Decode(emit parsers.EmitFunc, report parsers.ReportFunc) (pa
 	if report == nil {
 		report = func(*parsers.ParseError) {}
 	}
-	if u.index == 0 {
+	c := chunkDecoder{f: f, index: u.index, emit: emit, report: report}
+	return c.decode()
+}
+
+// decode reads and decodes the chunk slot c.index.
+func (c *chunkDecoder) decode() (parsers.Stats, error) {
+	f := c.f
+	if c.report == nil {
+		c.report = func(*parsers.ParseError) {}
+	}
+	if c.index == 0 {
 		for _, w := range f.warnings {
-			report(w)
+			c.report(w)
 		}
 	}
-	base := int64(FileHeaderSize) + int64(u.index)*ChunkSize
+	base := int64(FileHeaderSize) + int64(c.index)*ChunkSize
 	st := statePool.Get().(*state)
 	defer statePool.Put(st)
 	n, err := f.r.ReadAt(st.buf[:ChunkSize], base)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return parsers.Stats{}, fmt.Errorf("%s: reading chunk %d: %w", f.path, u.index, err)
+		return parsers.Stats{}, fmt.Errorf("%s: reading chunk %d: %w", f.path, c.index, err)
 	}
-	c := chunkDecoder{f: f, st: st, base: base, index: u.index, emit: emit, report: report}
+	c.st, c.base = st, base
 	err = c.run(st.buf[:n])
 	return c.stats, err
 }
@@ -101,6 +113,10 @@ type chunkDecoder struct {
 	emit   parsers.EmitFunc
 	report parsers.ReportFunc
 	stats  parsers.Stats
+	// With format set, records are rendered and passed to out instead
+	// of emit.
+	format Format
+	out    func(rec []byte) error
 	flags  parsers.Flags
 	chunk  []byte
 }
@@ -226,7 +242,11 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 		return nil
 	}
 	ev := &st.ev
-	st.norm.fill(ev, &st.dec.Doc, c.f.fields)
+	keep := c.f.fields
+	if c.format != 0 {
+		keep = noFields
+	}
+	st.norm.fill(ev, &st.dec.Doc, keep)
 	ev.RecordID = id
 	ev.Source = parsers.Source{Path: c.f.path, Offset: c.base + int64(off)}
 	ev.Flags = flags
@@ -241,8 +261,18 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 	if ev.Time.IsZero() {
 		c.stats.NoTime++
 	}
+	if c.format != 0 {
+		st.out = st.rend.appendRecord(st.out[:0], &st.dec.Doc, c.format, flags)
+		if c.format == FormatJSON {
+			st.out = append(st.out, '\n')
+		}
+		return c.out(st.out)
+	}
 	if c.emit == nil {
 		return nil
 	}
 	return c.emit(ev)
 }
+
+// noFields makes the normalizer fill only the typed core fields.
+var noFields = map[string]bool{}

@@ -74,6 +74,16 @@ func (d *Doc) Root() int32 {
 	return -1
 }
 
+// Items returns how many items an array value node holds (0 for a scalar).
+func (d *Doc) Items(n *Node) int {
+	if n.Kind != KindValue || n.Type&TypeArray == 0 {
+		return 0
+	}
+	k := 0
+	Elems(n.Type, d.Bytes(n), func(uint8, []byte) bool { k++; return true })
+	return k
+}
+
 // Bytes returns the raw bytes of a value, CDATA or PI node.
 func (d *Doc) Bytes(n *Node) []byte {
 	end := uint64(n.Off) + uint64(n.Size)

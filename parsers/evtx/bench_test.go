@@ -1,0 +1,53 @@
+package evtx
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/loghunt/loghunt/parsers"
+)
+
+// benchmarkDecode decodes the units of an in-memory fixture b.N times and
+// reports records/s and allocations per record.
+func benchmarkDecode(b *testing.B, name string, opts Options) {
+	data, err := os.ReadFile(fixture(name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := Open(bytes.NewReader(data), int64(len(data)), name, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	units := f.Units()
+	var records int64
+	emit := func(*parsers.Event) error { return nil }
+	b.SetBytes(int64(len(data) - FileHeaderSize))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, u := range units {
+			st, err := u.Decode(emit, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			records += st.Records
+		}
+	}
+	b.StopTimer()
+	if records > 0 {
+		b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+		b.ReportMetric(float64(testing.AllocsPerRun(1, func() {
+			for _, u := range units {
+				u.Decode(emit, nil)
+			}
+		}))/float64(records/int64(b.N)), "allocs/record")
+	}
+}
+
+func BenchmarkDecodeSecurity(b *testing.B) { benchmarkDecode(b, "security_chunk0.evtx", Options{}) }
+func BenchmarkDecodeSysmon(b *testing.B)   { benchmarkDecode(b, "sysmon_chunk0.evtx", Options{}) }
+func BenchmarkDecodeCAPI2(b *testing.B)    { benchmarkDecode(b, "capi2_chunk0.evtx", Options{}) }
+func BenchmarkDecodeSecurityFields(b *testing.B) {
+	benchmarkDecode(b, "security_chunk0.evtx", Options{Fields: []string{"EventID", "TargetUserName", "CommandLine"}})
+}
