@@ -292,3 +292,33 @@ func TestCorpusHuntEveryEVTX(t *testing.T) {
 		t.Errorf("only %d evtx-rs-samples files hunted", rs)
 	}
 }
+
+func TestDump(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testshared.RepoRoot(), "parsers", "evtx", "testdata", "*.evtx"))
+	if len(files) == 0 {
+		t.Skip("no EVTX fixture in parsers/evtx/testdata")
+	}
+	for _, format := range []string{"xml", "jsonl"} {
+		code, out, errOut := runCLI(t, "dump", "--format", format, "--threads", "2", files[0])
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, errOut)
+		}
+		n := strings.Count(out, "<Event ") + strings.Count(out, "<Event>")
+		if format == "jsonl" {
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			for _, l := range lines {
+				if !strings.HasPrefix(l, `{"Event":`) {
+					t.Fatalf("bad JSON record line %.80q", l)
+				}
+			}
+			n = len(lines)
+		}
+		if n == 0 || !strings.Contains(errOut, "dumped "+strconv.Itoa(n)+" records") {
+			t.Errorf("%s: %d records written but summary says %q", format, n, errOut)
+		}
+	}
+	code, _, errOut := runCLI(t, "dump", filepath.Join(testshared.RepoRoot(), "README.md"))
+	if code != exitError || !strings.Contains(errOut, "not an EVTX file") {
+		t.Errorf("dumping a non-EVTX file: exit %d, %q", code, errOut)
+	}
+}
