@@ -37,6 +37,54 @@ type compiler struct {
 	opaque bool
 	// aggs, when not nil, collects aggregate calls (summarize).
 	aggOK bool
+	// nb gives prev()/next() access to neighbouring rows (extend, project).
+	nb *neighborCtx
+}
+
+// neighborCtx is the row cursor of a serialized operator: get(j) returns
+// row j in the layout the expressions were compiled against.
+type neighborCtx struct {
+	get func(j int) []any
+	i   int
+	n   int
+}
+
+// neighbor compiles prev(x[, offset[, default]]) and next(...).
+func (c *compiler) neighbor(x *Call) *cexpr {
+	if c.nb == nil {
+		fail(x.P, "%s() is only supported in extend and project", x.Name)
+	}
+	if len(x.Args) < 1 || len(x.Args) > 3 {
+		fail(x.P, "%s() takes 1 to 3 arguments", x.Name)
+	}
+	a := c.compile(x.Args[0])
+	k := int64(1)
+	if len(x.Args) > 1 {
+		v, ok := toLong(c.constant(x.Args[1]))
+		if !ok {
+			fail(x.P, "%s() needs a constant offset", x.Name)
+		}
+		k = v.(int64)
+	}
+	var def any
+	if len(x.Args) > 2 {
+		def = c.constant(x.Args[2])
+	}
+	if x.Name == "prev" {
+		k = -k
+	}
+	nb := c.nb
+	return dyn(func([]any) any {
+		j := int64(nb.i) + k
+		if j < 0 || j >= int64(nb.n) {
+			return def
+		}
+		r := nb.get(int(j))
+		if r == nil {
+			return def
+		}
+		return a.fn(r)
+	}, a.typ)
 }
 
 func (r *run) compiler(t *value.Table, env *scope, aggOK bool) *compiler {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -619,6 +620,90 @@ func init() {
 		}
 		return out
 	})
+	reg("translate", 3, 3, value.String, func(a []any) any {
+		from, to := []rune(toStr(a[0])), []rune(toStr(a[1]))
+		m := map[rune]rune{}
+		for i, r := range from {
+			switch {
+			case i < len(to):
+				m[r] = to[i]
+			case len(to) > 0:
+				m[r] = to[len(to)-1]
+			default:
+				m[r] = -1
+			}
+		}
+		var sb strings.Builder
+		for _, r := range toStr(a[2]) {
+			if x, ok := m[r]; ok {
+				if x >= 0 {
+					sb.WriteRune(x)
+				}
+				continue
+			}
+			sb.WriteRune(r)
+		}
+		return sb.String()
+	})
+	reg("parse_csv", 1, 1, value.Dynamic, func(a []any) any {
+		rd := csv.NewReader(strings.NewReader(toStr(a[0])))
+		rd.LazyQuotes = true
+		rd.FieldsPerRecord = -1
+		rec, err := rd.Read()
+		if err != nil {
+			return []any{}
+		}
+		out := make([]any, len(rec))
+		for i, f := range rec {
+			out[i] = f
+		}
+		return out
+	})
+	reg("make_string", 1, -1, value.String, func(a []any) any {
+		var sb strings.Builder
+		var put func(v any, depth int)
+		put = func(v any, depth int) {
+			switch x := v.(type) {
+			case int64:
+				if x >= 0 && x <= utf8.MaxRune {
+					sb.WriteRune(rune(x))
+				}
+			case []any:
+				if depth < 8 {
+					for _, e := range x {
+						put(e, depth+1)
+					}
+				}
+			}
+		}
+		for _, v := range a {
+			put(v, 0)
+		}
+		return sb.String()
+	})
+	reg("range", 2, 3, value.Dynamic, func(a []any) any {
+		step := any(int64(1))
+		if len(a) == 3 {
+			step = a[2]
+		}
+		var out []any
+		for v := a[0]; len(out) < maxListLen; {
+			c, ok := compareCells(v, a[1])
+			if !ok || c > 0 {
+				break
+			}
+			out = append(out, v)
+			nv := arith("+", v, step)
+			if c2, ok := compareCells(nv, v); nv == nil || !ok || c2 <= 0 {
+				break
+			}
+			v = nv
+		}
+		if out == nil {
+			return []any{}
+		}
+		return out
+	})
 	reg("extract_all", 2, 3, value.Dynamic, nil) // compiled specially
 	reg("replace,replace_regex", 3, 3, value.String, nil)
 	reg("extract", 3, 4, value.String, nil)
@@ -1189,7 +1274,26 @@ func (c *compiler) call(x *Call) *cexpr {
 			return float64(seed>>11) / float64(1<<53)
 		}, value.Real)
 	case "prev", "next":
-		fail(x.P, "%s() is not supported", x.Name)
+		return c.neighbor(x)
+	case "pack_all":
+		cols := c.cols
+		return dyn(func(row []any) any {
+			m := make(map[string]any, len(cols))
+			for i, col := range cols {
+				if i < len(row) && !isEmpty(row[i]) {
+					m[col.Name] = row[i]
+				}
+			}
+			return m
+		}, value.Dynamic)
+	case "ingestion_time":
+		// offline there is no ingestion: use the record's own time
+		for _, name := range []string{"TimeGenerated", "Timestamp"} {
+			if i, ok := c.idx[name]; ok {
+				return &cexpr{fn: func(row []any) any { return row[i] }, typ: value.DateTime, col: i}
+			}
+		}
+		return konst(nil, value.DateTime)
 	}
 	bi, ok := builtins[x.Name]
 	if !ok {

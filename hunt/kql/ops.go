@@ -111,6 +111,8 @@ func assignName(a Assign, n *int) string {
 
 func (r *run) project(o *ProjectOp, in *value.Table, env *scope) *value.Table {
 	c := r.compiler(in, env, false)
+	nb := &neighborCtx{get: func(j int) []any { return in.Rows[j] }, n: len(in.Rows)}
+	c.nb = nb
 	var cols []value.Column
 	var fns []rowFn
 	n := 0
@@ -139,7 +141,8 @@ func (r *run) project(o *ProjectOp, in *value.Table, env *scope) *value.Table {
 		fns = append(fns, ce.fn)
 	}
 	out := r.derived(in, cols, len(in.Rows))
-	for _, row := range in.Rows {
+	for k, row := range in.Rows {
+		nb.i = k
 		nr := make([]any, len(fns))
 		for i, f := range fns {
 			nr[i] = f(row)
@@ -159,8 +162,19 @@ func (r *run) extend(as []Assign, p Pos, in *value.Table, env *scope) *value.Tab
 	}
 	var steps []step
 	n := 0
+	width := 0
+	nb := &neighborCtx{n: len(in.Rows)}
+	nb.get = func(j int) []any {
+		if j < len(cur.Rows) {
+			return cur.Rows[j]
+		}
+		pad := make([]any, width)
+		copy(pad, in.Rows[j])
+		return pad
+	}
 	for _, a := range as {
 		c := r.compiler(cur, env, false)
+		c.nb = nb
 		ce := c.compile(a.X)
 		names := a.Names
 		if len(names) == 0 {
@@ -189,9 +203,10 @@ func (r *run) extend(as []Assign, p Pos, in *value.Table, env *scope) *value.Tab
 		}
 		steps = append(steps, step{dst: dst, fn: ce.fn})
 	}
-	width := len(cur.Columns)
+	width = len(cur.Columns)
 	cur.Rows = make([][]any, 0, len(in.Rows))
-	for _, row := range in.Rows {
+	for k, row := range in.Rows {
+		nb.i = k
 		nr := make([]any, width)
 		copy(nr, row)
 		for _, s := range steps {
@@ -365,8 +380,119 @@ func (r *run) distinct(o *DistinctOp, in *value.Table, env *scope) *value.Table 
 	return out
 }
 
-// summarize groups rows by the by-expressions and computes aggregates.
+// isAggCall reports whether e is a direct call of an aggregate function.
+func isAggCall(e Expr, env *scope) bool {
+	c, ok := e.(*Call)
+	if !ok {
+		return false
+	}
+	if b := env.lookup(c.Name); b != nil && b.fn != nil {
+		return false
+	}
+	_, ok = aggregates[c.Name]
+	return ok
+}
+
+// liftAggs replaces the aggregate calls inside e by references to hidden
+// columns, collecting the calls.
+func liftAggs(e Expr, env *scope, found *[]Assign) Expr {
+	if isAggCall(e, env) {
+		name := fmt.Sprintf("$agg%d", len(*found))
+		*found = append(*found, Assign{Name: name, X: e})
+		return &Ident{P: e.Position(), Name: name}
+	}
+	switch x := e.(type) {
+	case *Binary:
+		return &Binary{P: x.P, Op: x.Op, L: liftAggs(x.L, env, found), R: liftAggs(x.R, env, found)}
+	case *Unary:
+		return &Unary{P: x.P, Op: x.Op, X: liftAggs(x.X, env, found)}
+	case *Call:
+		nc := &Call{P: x.P, Name: x.Name, Args: make([]Expr, len(x.Args))}
+		for i, a := range x.Args {
+			nc.Args[i] = liftAggs(a, env, found)
+		}
+		return nc
+	case *ListOp:
+		nl := &ListOp{P: x.P, Op: x.Op, L: liftAggs(x.L, env, found), List: x.List}
+		return nl
+	case *Between:
+		return &Between{P: x.P, Not: x.Not, L: liftAggs(x.L, env, found), Lo: x.Lo, Hi: x.Hi}
+	case *Member:
+		return &Member{P: x.P, X: liftAggs(x.X, env, found), Name: x.Name}
+	case *Index:
+		return &Index{P: x.P, X: liftAggs(x.X, env, found), I: x.I}
+	}
+	return e
+}
+
+// summarize groups rows by the by-expressions and computes aggregates. An
+// aggregate inside an expression (tostring(make_set(x)), count() * 2) is
+// computed into a hidden column and the expression evaluated per group.
 func (r *run) summarize(o *SummarizeOp, in *value.Table, env *scope) *value.Table {
+	composite := false
+	for _, a := range o.Aggs {
+		if !isAggCall(a.X, env) {
+			composite = true
+		}
+	}
+	if !composite {
+		t, _ := r.summarizeDirect(o, in, env)
+		return t
+	}
+	inner := &SummarizeOp{P: o.P, By: o.By}
+	var exprs []Expr
+	var hidden []Assign
+	for _, a := range o.Aggs {
+		if isAggCall(a.X, env) {
+			inner.Aggs = append(inner.Aggs, a)
+			exprs = append(exprs, nil)
+			continue
+		}
+		exprs = append(exprs, liftAggs(a.X, env, &hidden))
+	}
+	inner.Aggs = append(inner.Aggs, hidden...)
+	t, widths := r.summarizeDirect(inner, in, env)
+	c := r.compiler(t, env, false)
+	var cols []value.Column
+	var fns []rowFn
+	for i := 0; i < len(o.By); i++ {
+		i := i
+		cols = append(cols, t.Columns[i])
+		fns = append(fns, func(row []any) any { return row[i] })
+	}
+	direct := len(o.By)
+	n := 0
+	d := 0
+	for k, a := range o.Aggs {
+		if exprs[k] == nil {
+			// a direct aggregate may span several columns (arg_max)
+			for w := 0; w < widths[d]; w++ {
+				i := direct
+				cols = append(cols, t.Columns[i])
+				fns = append(fns, func(row []any) any { return row[i] })
+				direct++
+			}
+			d++
+			continue
+		}
+		ce := c.compile(exprs[k])
+		cols = append(cols, value.Column{Name: assignName(Assign{Name: a.Name, X: exprs[k]}, &n), Type: ce.typ})
+		fns = append(fns, ce.fn)
+	}
+	out := r.derived(t, dedupeNames(cols), len(t.Rows))
+	for _, row := range t.Rows {
+		nr := make([]any, len(fns))
+		for i, f := range fns {
+			nr[i] = f(row)
+		}
+		out.Rows = append(out.Rows, nr)
+	}
+	return out
+}
+
+// summarizeDirect evaluates a summarize whose aggregates are all direct
+// calls; it also returns the number of columns each aggregate produced.
+func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*value.Table, []int) {
 	c := r.compiler(in, env, true)
 	var cols []value.Column
 	var byFns []rowFn
@@ -549,7 +675,11 @@ func (r *run) summarize(o *SummarizeOp, in *value.Table, env *scope) *value.Tabl
 		}
 		out.Rows = append(out.Rows, nr)
 	}
-	return out
+	widths := make([]int, len(aggs))
+	for i, a := range aggs {
+		widths[i] = a.width
+	}
+	return out, widths
 }
 
 // dedupeNames renames repeated column names X to X1, X2... as Kusto does.

@@ -16,7 +16,8 @@ import (
 //     EventID_Qualifiers, Correlation_ActivityID), except the attributes of
 //     Execution, which keep their own names (ProcessID, ThreadID).
 //   - EventData: <Data Name="X"> gives field X; unnamed <Data> elements give
-//     the repeated field Data; other elements (Binary) their element name.
+//     the repeated field Data; other elements (Binary) their element name;
+//     attributes of <EventData> itself (Name) their attribute name.
 //   - UserData and any other section: every leaf element gives a field named
 //     after the element, and every attribute (but xmlns) a field named after
 //     the attribute. RenderingInfo fields are prefixed RenderingInfo_.
@@ -99,12 +100,19 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 	}
 	if c >= 0 && doc.Nodes[c].Next < 0 {
 		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray != 0 {
+			// MS-EVEN6 3.1.4.7.5: an array repeats its element once per
+			// item. An empty array still leaves the element, empty.
+			items := 0
 			binxml.Elems(v.Type, doc.Bytes(v), func(t uint8, e []byte) bool {
 				start := len(n.arena)
 				n.arena = binxml.AppendScalar(n.arena, t, e)
 				n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+				items++
 				return true
 			})
+			if items == 0 {
+				n.spans = append(n.spans, span{name, int32(len(n.arena)), int32(len(n.arena))})
+			}
 			return
 		}
 	}
@@ -257,6 +265,11 @@ func timeOf(doc *binxml.Doc, i int32) time.Time {
 func (n *normalizer) eventData(doc *binxml.Doc, ed int32) {
 	for c := doc.Nodes[ed].Child; c >= 0; c = doc.Nodes[c].Next {
 		nd := &doc.Nodes[c]
+		if nd.Kind == binxml.KindAttr {
+			// <EventData Name="SAMMSG_..."> names the event in classic logs.
+			n.text(doc, nd.Name, c, false)
+			continue
+		}
 		if nd.Kind != binxml.KindElement {
 			continue
 		}
