@@ -12,6 +12,7 @@ import (
 
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx"
+	pjson "github.com/loghunt/loghunt/parsers/json"
 )
 
 // regressionInfo is the part of a SigmaHQ regression info.yml we use.
@@ -104,6 +105,26 @@ func TestRegressionSamples(t *testing.T) {
 	sigmaDir := filepath.Join(sharedDir(t), "sigma")
 	rs := loadAllSigmaHQ(t, sigmaDir)
 	runRegression(t, rs, regressionSamples(t, sigmaDir), "evtx", func(s regressionSample) string { return s.evtx }, evtxEvents)
+}
+
+func jsonEvents(path string, emit func(*parsers.Event)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = pjson.NewUnit(f, path, pjson.Options{}).Decode(func(e *parsers.Event) error { emit(e); return nil }, func(*parsers.ParseError) {})
+	return err
+}
+
+// TestRegressionSamplesJSON is TestRegressionSamples on each sample's
+// .json twin (the same events as evtx_dump JSON).
+func TestRegressionSamplesJSON(t *testing.T) {
+	sigmaDir := filepath.Join(sharedDir(t), "sigma")
+	rs := loadAllSigmaHQ(t, sigmaDir)
+	runRegression(t, rs, regressionSamples(t, sigmaDir), "json", func(s regressionSample) string {
+		return strings.TrimSuffix(s.evtx, filepath.Ext(s.evtx)) + ".json"
+	}, jsonEvents)
 }
 
 func runRegression(t *testing.T, rs *Ruleset, samples []regressionSample, kind string, pathOf func(regressionSample) string, read eventSource) {

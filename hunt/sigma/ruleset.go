@@ -63,6 +63,7 @@ type Ruleset struct {
 	keywords bool // some rule has a keyword search
 	pf       *prefilterSet
 	maps     map[string]*compiledMapping
+	nNeedles int
 }
 
 // Rules returns every loaded rule (detection, then correlation), in load
@@ -114,7 +115,8 @@ type scratch struct {
 	state  []uint8
 	fstate []uint8
 	match  Match
-	hits   []bool // prefilter needle hits
+	hits   []uint32 // prefilter: hits[needle] == epoch when it occurred
+	used   []bool   // per event value: some rule field resolves to it
 
 	chRaw, chLow string
 }
@@ -149,6 +151,7 @@ func (sc *scratch) load(ev *parsers.Event) {
 	if sc.epoch == 0 { // wrapped: clear stamps
 		clear(sc.exStamp)
 		clear(sc.foStamp)
+		clear(sc.hits)
 		sc.epoch = 1
 	}
 	if sc.ovEpoch == 0 {
@@ -156,6 +159,7 @@ func (sc *scratch) load(ev *parsers.Event) {
 		sc.ovEpoch = 1
 	}
 	sc.vals = sc.vals[:0]
+	sc.used = sc.used[:0]
 	sc.entries = sc.entries[:0]
 	if len(sc.names) > 8192 {
 		clear(sc.names)
@@ -169,6 +173,7 @@ func (sc *scratch) load(ev *parsers.Event) {
 			sc.names[f.Name] = res
 		}
 		v := int32(i)
+		sc.used = append(sc.used, res.exact >= 0 || len(res.fold) > 0)
 		if res.exact >= 0 {
 			sc.link(res.exact, v, sc.exHead, sc.exTail, sc.exStamp)
 		}
@@ -327,7 +332,7 @@ func (rs *Ruleset) Match(ev *parsers.Event, fn func(*Match)) {
 	defer rs.pool.Put(sc)
 	sc.load(ev)
 	if rs.pf != nil {
-		rs.pf.scan(sc)
+		rs.pf.scan(sc, 0)
 	}
 	if ev.Channel == "" {
 		for _, g := range rs.noChan {
@@ -365,8 +370,12 @@ func (sc *scratch) evalGroup(g *group, fn func(*Match)) {
 		}
 	}
 	if g.mapping != nil {
+		from := len(sc.vals)
 		sc.applyMapping(g.mapping)
 		defer sc.clearMapping()
+		if sc.rs.pf != nil {
+			sc.rs.pf.scan(sc, from)
+		}
 	}
 	for _, cr := range g.rules {
 		if cr.pre != nil && !cr.pre.pass(sc) {

@@ -142,3 +142,27 @@ func TestBundledRulepack(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchConcurrent(t *testing.T) {
+	rs := loadTestRules(t)
+	evs := []*parsers.Event{
+		ev("Security", 4688, "NewProcessName", `C:\Users\Public\7za.exe`, "ProcessId", "0x10"),
+		ev(sysmonCh, 3, "Initiated", "true", "DestinationHostname", "a.azurewebsites.net", "Image", `C:\x.exe`),
+		ev(sysmonCh, 1, "CommandLine", `cmd.exe /c SYSTEMINFO & TASKLIST`),
+	}
+	done := make(chan int)
+	for g := 0; g < 4; g++ {
+		go func() {
+			n := 0
+			for i := 0; i < 300; i++ {
+				rs.Match(evs[i%len(evs)], func(*Match) { n++ })
+			}
+			done <- n
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if n := <-done; n != 300 {
+			t.Errorf("goroutine saw %d hits, want 300", n)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package sigma
+
+// acAutomaton is an Aho-Corasick automaton over lower-case needles. The
+// shallow states (where a scan spends nearly all its time) have dense
+// transition rows over byte classes, so most bytes cost one table lookup;
+// deeper states keep only their trie children and fall back along failure
+// links. This bounds memory to a few MiB for the whole SigmaHQ rule set.
+//
+// Bytes that occur in no needle share class 0; all bytes >= 0x80 share one
+// class, which can only add hits (the prefilter stays a necessary
+// condition), never lose one.
+type acAutomaton struct {
+	class    [256]uint8
+	nClasses int32
+	dense    int32   // states [0, dense) have rows in delta
+	delta    []int32 // state*nClasses + class -> state, for dense states
+	// Trie children of every state, as a sibling list.
+	firstChild, nextSibling []int32
+	label                   []uint8
+	fail                    []int32
+	// out[s] is the first needle ending at state s (or -1); outNext
+	// chains further needles of the same state; dict[s] is the nearest
+	// state on s's failure chain that has output (or -1); term[s] says
+	// whether s or its chain has any output.
+	out      []int32
+	outNext  []int32
+	dict     []int32
+	term     []bool
+	nNeedles int
+}
+
+// maxDenseStates bounds the dense part of the automaton.
+const maxDenseStates = 8192
+
+func newAC(needles []string) *acAutomaton {
+	a := &acAutomaton{nNeedles: len(needles), outNext: make([]int32, len(needles))}
+	var used [256]bool
+	for _, n := range needles {
+		for i := 0; i < len(n); i++ {
+			used[n[i]] = true
+		}
+	}
+	nc := int32(1)
+	high := uint8(0)
+	for b := 0; b < 256; b++ {
+		if !used[b] {
+			continue
+		}
+		if b >= 0x80 {
+			if high == 0 {
+				high = uint8(nc)
+				nc++
+			}
+			a.class[b] = high
+			continue
+		}
+		a.class[b] = uint8(nc)
+		nc++
+	}
+	for b := 0x80; b < 256; b++ {
+		a.class[b] = high // unused high bytes too: they may be part of a needle's character
+	}
+	a.nClasses = nc
+
+	// Trie in insertion order.
+	first := []int32{-1}
+	sib := []int32{-1}
+	lab := []uint8{0}
+	out := []int32{-1}
+	child := func(s int32, c uint8) int32 {
+		for t := first[s]; t >= 0; t = sib[t] {
+			if lab[t] == c {
+				return t
+			}
+		}
+		return -1
+	}
+	for id, n := range needles {
+		s := int32(0)
+		for i := 0; i < len(n); i++ {
+			c := a.class[n[i]]
+			t := child(s, c)
+			if t < 0 {
+				t = int32(len(first))
+				first = append(first, -1)
+				sib = append(sib, first[s])
+				lab = append(lab, c)
+				out = append(out, -1)
+				first[s] = t
+			}
+			s = t
+		}
+		a.outNext[id] = out[s]
+		out[s] = int32(id)
+	}
+
+	// Breadth-first order, so shallow states get small numbers.
+	n := len(first)
+	order := make([]int32, 0, n)
+	order = append(order, 0)
+	for qi := 0; qi < len(order); qi++ {
+		for t := first[order[qi]]; t >= 0; t = sib[t] {
+			order = append(order, t)
+		}
+	}
+	renum := make([]int32, n)
+	for i, s := range order {
+		renum[s] = int32(i)
+	}
+	a.firstChild = make([]int32, n)
+	a.nextSibling = make([]int32, n)
+	a.label = make([]uint8, n)
+	a.out = make([]int32, n)
+	for old := 0; old < n; old++ {
+		s := renum[old]
+		a.label[s] = lab[old]
+		a.out[s] = out[old]
+		a.firstChild[s], a.nextSibling[s] = -1, -1
+		if first[old] >= 0 {
+			a.firstChild[s] = renum[first[old]]
+		}
+		if sib[old] >= 0 {
+			a.nextSibling[s] = renum[sib[old]]
+		}
+	}
+
+	// Failure links in BFS order (state numbers are BFS order now).
+	a.fail = make([]int32, n)
+	a.dict = make([]int32, n)
+	a.term = make([]bool, n)
+	a.dense = int32(min(n, maxDenseStates))
+	a.delta = make([]int32, int(a.dense)*int(nc))
+	a.dict[0] = -1
+	for s := int32(0); s < int32(n); s++ {
+		if s > 0 {
+			f := a.fail[s]
+			if a.out[f] >= 0 {
+				a.dict[s] = f
+			} else {
+				a.dict[s] = a.dict[f]
+			}
+		}
+		a.term[s] = a.out[s] >= 0 || a.dict[s] >= 0
+		for t := a.firstChild[s]; t >= 0; t = a.nextSibling[t] {
+			if s == 0 {
+				a.fail[t] = 0
+			} else {
+				a.fail[t] = a.next(a.fail[s], a.label[t])
+			}
+		}
+		if s < a.dense {
+			row := int(s) * int(nc)
+			for c := int32(0); c < nc; c++ {
+				if t := a.childOf(s, uint8(c)); t >= 0 {
+					a.delta[row+int(c)] = t
+				} else if s > 0 {
+					a.delta[row+int(c)] = a.delta[int(a.fail[s])*int(nc)+int(c)]
+				}
+			}
+		}
+	}
+	return a
+}
+
+func (a *acAutomaton) childOf(s int32, c uint8) int32 {
+	for t := a.firstChild[s]; t >= 0; t = a.nextSibling[t] {
+		if a.label[t] == c {
+			return t
+		}
+	}
+	return -1
+}
+
+// next is the DFA transition from s on class c. Failure links always lead
+// to shallower states, so the loop ends at a dense state at the latest.
+func (a *acAutomaton) next(s int32, c uint8) int32 {
+	for {
+		if s < a.dense {
+			return a.delta[s*a.nClasses+int32(c)]
+		}
+		if t := a.childOf(s, c); t >= 0 {
+			return t
+		}
+		s = a.fail[s]
+	}
+}
+
+// scan sets hits[id] = stamp for every needle occurring in s.
+func (a *acAutomaton) scan(s string, hits []uint32, stamp uint32) {
+	st := int32(0)
+	for i := 0; i < len(s); i++ {
+		c := a.class[s[i]]
+		if st < a.dense {
+			st = a.delta[st*a.nClasses+int32(c)]
+		} else {
+			st = a.next(st, c)
+		}
+		if !a.term[st] {
+			continue
+		}
+		for o := st; o >= 0; o = a.dict[o] {
+			for id := a.out[o]; id >= 0; id = a.outNext[id] {
+				hits[id] = stamp
+			}
+		}
+	}
+}
