@@ -63,16 +63,26 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(TimeFormat)
 }
 
-// keyFields are shown in the details column when the event has them, in
-// this order, after the fields the rule matched on.
+// keyFields are shown in the details column when the event (or KQL result
+// row) has them, in this order, after the fields the rule matched on.
 var keyFields = []string{
 	"Image", "NewProcessName", "CommandLine", "ParentImage", "ParentProcessName", "User",
 	"SubjectUserName", "TargetUserName", "DestinationHostname", "DestinationIp", "DestinationPort",
 	"TargetFilename", "TargetObject", "QueryName", "ImageLoaded", "ServiceName", "ScriptBlockText",
+	// KQL result columns (Defender and ASIM tables)
+	"FolderPath", "ProcessCommandLine", "AccountDomain", "AccountName", "InitiatingProcessFolderPath",
+	"InitiatingProcessCommandLine", "RemoteUrl", "RemoteIP", "RemotePort", "SrcProcessName",
+	"DstProcessName", "DstHostname", "DstIpAddr", "DstPortNumber", "TargetProcessName",
+	"TargetProcessCommandLine", "ActorUsername", "RegistryKey", "RegistryValueName",
 }
 
+// maxRowDetails bounds how many KQL result columns the details column
+// shows when none of the key fields is among them.
+const maxRowDetails = 8
+
 // Details returns the key fields of a hit as "Name: value" pairs: first the
-// fields the rule matched on, then the usual key fields the event has.
+// fields the rule matched on, then the key fields the event or result row
+// has; for a row with none of those, its first columns.
 func Details(h *hunt.Hit) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -95,9 +105,14 @@ func Details(h *hunt.Hit) []string {
 			}
 		}
 	}
-	for _, c := range h.Row {
-		if h.Event == nil || len(out) < 12 {
-			add(c.Name, c.Value)
+	if len(out) == 0 {
+		for _, c := range h.Row {
+			if len(out) == maxRowDetails {
+				break
+			}
+			if c.Value != "" {
+				add(c.Name, c.Value)
+			}
 		}
 	}
 	return out
@@ -258,6 +273,10 @@ func WriteJSONL(w io.Writer, hits []*hunt.Hit) error {
 
 // WriteTable writes a readable, aligned table of hits.
 func WriteTable(w io.Writer, hits []*hunt.Hit) error {
+	if len(hits) == 0 {
+		_, err := fmt.Fprintln(w, "No hits.")
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME (UTC)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS")
 	for _, h := range hits {

@@ -152,21 +152,21 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 	for _, n := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", n)
 	}
-	listed := 0
+	listed, failed := 0, 0
 	for _, f := range s.PerFile {
 		if f.Error != "" {
 			fmt.Fprintf(w, "  unreadable: %s: %s\n", f.Path, f.Error)
 		}
 		for _, e := range f.Errors {
-			if listed == maxListed {
-				fmt.Fprintf(w, "  ... more failed records: see --summary-json\n")
+			failed++
+			if listed < maxListed {
+				fmt.Fprintf(w, "  failed: %s\n", e)
+				listed++
 			}
-			if listed >= maxListed {
-				break
-			}
-			fmt.Fprintf(w, "  failed: %s\n", e)
-			listed++
 		}
+	}
+	if failed > listed {
+		fmt.Fprintf(w, "  ... %d more damaged units: see --summary-json\n", failed-listed)
 	}
 	for i, sk := range s.Skipped {
 		if i == maxListed {

@@ -1,0 +1,337 @@
+package evtx
+
+import (
+	"strings"
+	"time"
+
+	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/evtx/internal/binxml"
+)
+
+// Field naming (see parsers.Field):
+//   - System: an element's text is named after the element (EventID, Level,
+//     Task, Opcode, Keywords, Version, EventRecordID, Channel, Computer);
+//     its attributes are named Element_Attribute (Provider_Name,
+//     Provider_Guid, TimeCreated_SystemTime, Security_UserID,
+//     EventID_Qualifiers, Correlation_ActivityID), except the attributes of
+//     Execution, which keep their own names (ProcessID, ThreadID).
+//   - EventData: <Data Name="X"> gives field X; unnamed <Data> elements give
+//     the repeated field Data; other elements (Binary) their element name;
+//     attributes of <EventData> itself (Name) their attribute name.
+//   - UserData and any other section: every leaf element gives a field named
+//     after the element, and every attribute (but xmlns) a field named after
+//     the attribute. RenderingInfo fields are prefixed RenderingInfo_.
+//   - An array value gives one field per element, with the same name.
+
+type span struct {
+	name       string
+	start, end int32
+}
+
+// normalizer turns a decoded record tree into a parsers.Event. Its buffers
+// are reused from record to record.
+type normalizer struct {
+	arena []byte
+	spans []span
+	keep  map[string]bool
+	names map[string]string    // interned field names from attribute text
+	pairs map[[2]string]string // interned Element_Attribute names
+
+	computer, channel, provider int // span indices, or -1
+}
+
+func (n *normalizer) intern(b []byte) string {
+	if n.names == nil {
+		n.names = make(map[string]string)
+	}
+	if s, ok := n.names[string(b)]; ok {
+		return s
+	}
+	if len(n.names) > 1<<16 {
+		clear(n.names)
+	}
+	s := string(b)
+	n.names[s] = s
+	return s
+}
+
+func (n *normalizer) pair(a, b string) string {
+	if n.pairs == nil {
+		n.pairs = make(map[[2]string]string)
+	}
+	k := [2]string{a, b}
+	if s, ok := n.pairs[k]; ok {
+		return s
+	}
+	if len(n.pairs) > 1<<16 {
+		clear(n.pairs)
+	}
+	s := a + "_" + b
+	n.pairs[k] = s
+	return s
+}
+
+func (n *normalizer) wanted(name string) bool {
+	return n.keep == nil || n.keep[name]
+}
+
+// text renders the text of node i as one field value and returns its span
+// index, or -1 when the field is not wanted and force is false.
+func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int {
+	if !force && !n.wanted(name) {
+		return -1
+	}
+	start := len(n.arena)
+	n.arena = doc.AppendText(n.arena, i)
+	n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+	return len(n.spans) - 1
+}
+
+// elem adds the text of element i as field name; an element holding a
+// single array value adds one field per array element.
+func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
+	if !n.wanted(name) {
+		return
+	}
+	nd := &doc.Nodes[i]
+	c := nd.Child
+	for c >= 0 && doc.Nodes[c].Kind == binxml.KindAttr {
+		c = doc.Nodes[c].Next
+	}
+	if c >= 0 && doc.Nodes[c].Next < 0 {
+		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray != 0 {
+			// MS-EVEN6 3.1.4.7.5: an array repeats its element once per
+			// item. An empty array still leaves the element, empty.
+			items := 0
+			binxml.Elems(v.Type, doc.Bytes(v), func(t uint8, e []byte) bool {
+				start := len(n.arena)
+				n.arena = binxml.AppendScalar(n.arena, t, e)
+				n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+				items++
+				return true
+			})
+			if items == 0 {
+				n.spans = append(n.spans, span{name, int32(len(n.arena)), int32(len(n.arena))})
+			}
+			return
+		}
+	}
+	start := len(n.arena)
+	for ; c >= 0; c = doc.Nodes[c].Next {
+		n.arena = doc.AppendNodeText(n.arena, c)
+	}
+	n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+}
+
+func hasText(doc *binxml.Doc, i int32) bool {
+	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+		switch doc.Nodes[c].Kind {
+		case binxml.KindValue, binxml.KindCharRef, binxml.KindEntityRef, binxml.KindCDATA:
+			return true
+		}
+	}
+	return false
+}
+
+// fill resets ev and fills it from doc. keep limits the fields (nil: all).
+func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool) {
+	n.arena = n.arena[:0]
+	n.spans = n.spans[:0]
+	n.keep = keep
+	n.computer, n.channel, n.provider = -1, -1, -1
+	fields := ev.Fields[:0]
+	*ev = parsers.Event{}
+	if root := doc.Root(); root >= 0 {
+		for c := doc.Nodes[root].Child; c >= 0; c = doc.Nodes[c].Next {
+			nd := &doc.Nodes[c]
+			if nd.Kind != binxml.KindElement {
+				continue
+			}
+			switch nd.Name {
+			case "System":
+				n.system(ev, doc, c)
+			case "EventData":
+				n.eventData(doc, c)
+			case "RenderingInfo":
+				n.leaves(doc, c, "RenderingInfo")
+			default:
+				n.leaves(doc, c, "")
+			}
+		}
+	}
+	s := string(n.arena)
+	for _, sp := range n.spans {
+		if n.keep == nil || n.keep[sp.name] {
+			fields = append(fields, parsers.Field{Name: sp.name, Value: s[sp.start:sp.end]})
+		}
+	}
+	ev.Fields = fields
+	get := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return s[n.spans[i].start:n.spans[i].end]
+	}
+	ev.Computer, ev.Channel, ev.Provider = get(n.computer), get(n.channel), get(n.provider)
+}
+
+func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
+	for c := doc.Nodes[sys].Child; c >= 0; c = doc.Nodes[c].Next {
+		nd := &doc.Nodes[c]
+		if nd.Kind != binxml.KindElement {
+			continue
+		}
+		name := nd.Name
+		for a := nd.Child; a >= 0 && doc.Nodes[a].Kind == binxml.KindAttr; a = doc.Nodes[a].Next {
+			an := doc.Nodes[a].Name
+			fname := an
+			if name != "Execution" {
+				fname = n.pair(name, an)
+			}
+			switch {
+			case name == "Provider" && an == "Name":
+				n.provider = n.text(doc, fname, a, true)
+			case name == "TimeCreated" && an == "SystemTime":
+				ev.Time = timeOf(doc, a)
+				n.text(doc, fname, a, false)
+			default:
+				n.text(doc, fname, a, false)
+			}
+		}
+		if !hasText(doc, c) {
+			continue
+		}
+		switch name {
+		case "EventID":
+			if v, ok := uintOf(doc, c); ok {
+				ev.EventID = uint32(v)
+			}
+		case "Level":
+			if v, ok := uintOf(doc, c); ok {
+				ev.Level = uint8(v)
+			}
+		case "Channel":
+			n.channel = n.text(doc, name, c, true)
+			continue
+		case "Computer":
+			n.computer = n.text(doc, name, c, true)
+			continue
+		}
+		n.elem(doc, name, c)
+	}
+}
+
+// uintOf returns the integer value of element or attribute i.
+func uintOf(doc *binxml.Doc, i int32) (uint64, bool) {
+	c := doc.Nodes[i].Child
+	for c >= 0 && doc.Nodes[c].Kind == binxml.KindAttr {
+		c = doc.Nodes[c].Next
+	}
+	if c < 0 || doc.Nodes[c].Kind != binxml.KindValue {
+		return 0, false
+	}
+	return doc.Uint(&doc.Nodes[c])
+}
+
+// timeOf returns the time held by attribute or element i: a FILETIME or
+// SYSTEMTIME value, or text in RFC 3339.
+func timeOf(doc *binxml.Doc, i int32) time.Time {
+	c := doc.Nodes[i].Child
+	if c < 0 {
+		return time.Time{}
+	}
+	v := &doc.Nodes[c]
+	if v.Kind == binxml.KindValue && v.Type == binxml.TypeFileTime {
+		b := doc.Bytes(v)
+		if len(b) == 8 {
+			ft := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+			if ft == 0 {
+				return time.Time{}
+			}
+			sec, nsec := binxml.FileTimeUnix(ft)
+			return time.Unix(sec, nsec).UTC()
+		}
+	}
+	var buf [64]byte
+	s := doc.AppendText(buf[:0], i)
+	t, err := time.Parse(time.RFC3339Nano, string(s))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func (n *normalizer) eventData(doc *binxml.Doc, ed int32) {
+	for c := doc.Nodes[ed].Child; c >= 0; c = doc.Nodes[c].Next {
+		nd := &doc.Nodes[c]
+		if nd.Kind == binxml.KindAttr {
+			// <EventData Name="SAMMSG_..."> names the event in classic logs.
+			n.text(doc, nd.Name, c, false)
+			continue
+		}
+		if nd.Kind != binxml.KindElement {
+			continue
+		}
+		switch {
+		case nd.Name == "Data":
+			name := "Data"
+			if a := doc.Attr(c, "Name"); a >= 0 {
+				var buf [128]byte
+				if b := doc.AppendText(buf[:0], a); len(b) > 0 {
+					name = n.intern(b)
+				}
+			}
+			n.elem(doc, name, c)
+		case doc.HasElements(c):
+			n.leaves(doc, c, "")
+		default:
+			n.elem(doc, nd.Name, c)
+		}
+	}
+}
+
+// leaves adds every leaf element below i and every attribute, named after
+// themselves (with prefix_ when prefix is set).
+func (n *normalizer) leaves(doc *binxml.Doc, i int32, prefix string) {
+	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+		nd := &doc.Nodes[c]
+		switch nd.Kind {
+		case binxml.KindAttr:
+			if nd.Name == "xmlns" || strings.HasPrefix(nd.Name, "xmlns:") {
+				continue
+			}
+			name := nd.Name
+			if prefix != "" {
+				name = n.pair(prefix, name)
+			}
+			n.text(doc, name, c, false)
+		case binxml.KindElement:
+			if doc.HasElements(c) {
+				n.leaves(doc, c, prefix) // also adds c's attributes
+				continue
+			}
+			name := nd.Name
+			if prefix != "" {
+				name = n.pair(prefix, name)
+			}
+			hasAttr := nd.Child >= 0 && doc.Nodes[nd.Child].Kind == binxml.KindAttr
+			if hasAttr {
+				for a := nd.Child; a >= 0 && doc.Nodes[a].Kind == binxml.KindAttr; a = doc.Nodes[a].Next {
+					an := doc.Nodes[a].Name
+					if an == "xmlns" || strings.HasPrefix(an, "xmlns:") {
+						continue
+					}
+					if prefix != "" {
+						an = n.pair(prefix, an)
+					}
+					n.text(doc, an, a, false)
+				}
+				if !hasText(doc, c) {
+					continue
+				}
+			}
+			n.elem(doc, name, c)
+		}
+	}
+}

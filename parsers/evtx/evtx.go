@@ -1,0 +1,215 @@
+// Package evtx reads Windows XML Event Log (EVTX) files with a native
+// decoder and turns their records into normalized parsers.Events.
+//
+// Entry points:
+//   - ReadFile decodes a whole file sequentially, in record order. Use it when
+//     one goroutine reads one file.
+//   - Open returns a File whose Units (one per 64 KiB chunk) can be decoded
+//     concurrently by a worker pool; each Unit emits its records in order.
+//   - Decode decodes the units of an open File on several goroutines and
+//     emits events in file order.
+//   - Dump renders records as XML or JSON Lines (the shape of the evtx_dump
+//     tool), decoding chunks in parallel and writing in file order.
+//
+// Errors: Open fails only when the input is not an EVTX file at all (no file
+// header magic and no chunk where the first one should be). Everything else
+// — a damaged file header, a chunk with a bad magic, a checksum mismatch, a
+// truncated record or template — is reported as a non-final
+// *parsers.ParseError through the report callback, counted in
+// parsers.Stats, and the decoder goes on with the next record or chunk.
+// A record whose checksum does not match is still decoded, and its event is
+// flagged parsers.BadChecksum. With Options.Carve, records found in slack and
+// unallocated space are decoded too and flagged parsers.Recovered.
+//
+// No input makes the decoder panic, loop forever or allocate more than a
+// bound derived from the 64 KiB chunk size.
+package evtx
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+
+	"github.com/loghunt/loghunt/parsers"
+)
+
+// Layout constants of the EVTX format.
+const (
+	FileHeaderSize  = 4096
+	ChunkSize       = 65536
+	chunkHeaderSize = 512
+	recordHeader    = 24
+	minRecordSize   = 28
+)
+
+var (
+	fileMagic  = []byte("ElfFile\x00")
+	chunkMagic = []byte("ElfChnk\x00")
+	recordSig  = []byte{0x2a, 0x2a, 0x00, 0x00}
+)
+
+// ErrNotEVTX is returned (wrapped) by Open and ReadFile for input that is not
+// an EVTX file at all.
+var ErrNotEVTX = errors.New("not an EVTX file")
+
+// Options configure decoding. The zero value decodes live records only and
+// fills every field.
+type Options struct {
+	// Carve also scans slack space (after the last record of a chunk) and
+	// unallocated chunks (bad magic, zeroed header, past the chunk count)
+	// for record signatures and decodes the records found there. Their
+	// events carry parsers.Recovered.
+	Carve bool
+	// Fields, when non-nil, limits Event.Fields to these names: values of
+	// other fields are never rendered, which saves time when the consumer
+	// knows what it will look up. The typed core fields of Event are always
+	// filled. nil means all fields.
+	Fields []string
+}
+
+// Header is the EVTX file header.
+type Header struct {
+	FirstChunk, LastChunk uint64
+	NextRecordID          uint64
+	HeaderSize            uint32
+	MinorVersion          uint16
+	MajorVersion          uint16
+	HeaderBlockSize       uint16
+	ChunkCount            uint16
+	Flags                 uint32
+	Checksum              uint32
+	// Valid is false when the header magic or checksum is wrong.
+	Valid bool
+}
+
+// File is an open EVTX file. Its methods are safe for concurrent use.
+type File struct {
+	r        io.ReaderAt
+	size     int64
+	path     string
+	opts     Options
+	fields   map[string]bool
+	header   Header
+	warnings []*parsers.ParseError
+	nchunks  int
+}
+
+// Open reads the file header of an EVTX file of the given size. path is only
+// used to label events and errors. A damaged file header is not final: it is
+// reported by Warnings (and by the first unit's Decode), and the chunks are
+// scanned anyway. Open fails with ErrNotEVTX when neither the file header nor
+// the first chunk has its magic, and with the read error if r fails.
+func Open(r io.ReaderAt, size int64, path string, opts Options) (*File, error) {
+	f := &File{r: r, size: size, path: path, opts: opts}
+	if opts.Fields != nil {
+		f.fields = make(map[string]bool, len(opts.Fields))
+		for _, n := range opts.Fields {
+			f.fields[n] = true
+		}
+	}
+	var hdr [128]byte
+	n, err := r.ReadAt(hdr[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: reading file header: %w", path, err)
+	}
+	if n < len(hdr) || !bytes.Equal(hdr[:8], fileMagic) {
+		// Not an EVTX header. Accept the file only if a chunk sits where
+		// the first one should.
+		var cm [8]byte
+		if _, err := r.ReadAt(cm[:], FileHeaderSize); err != nil || !bytes.Equal(cm[:], chunkMagic) {
+			return nil, fmt.Errorf("%s: %w", path, ErrNotEVTX)
+		}
+		f.warn(0, "file header", fmt.Errorf("file header magic missing: %w", parsers.ErrBadMagic))
+	} else {
+		f.header = parseHeader(hdr[:])
+		if crc32.ChecksumIEEE(hdr[:120]) != f.header.Checksum {
+			f.warn(0, "file header", fmt.Errorf("file header: %w", parsers.ErrBadChecksum))
+		} else {
+			f.header.Valid = true
+		}
+	}
+	if size > FileHeaderSize {
+		f.nchunks = int((size - FileHeaderSize + ChunkSize - 1) / ChunkSize)
+	}
+	return f, nil
+}
+
+func parseHeader(b []byte) Header {
+	le := binary.LittleEndian
+	return Header{
+		FirstChunk:      le.Uint64(b[8:]),
+		LastChunk:       le.Uint64(b[16:]),
+		NextRecordID:    le.Uint64(b[24:]),
+		HeaderSize:      le.Uint32(b[32:]),
+		MinorVersion:    le.Uint16(b[36:]),
+		MajorVersion:    le.Uint16(b[38:]),
+		HeaderBlockSize: le.Uint16(b[40:]),
+		ChunkCount:      le.Uint16(b[42:]),
+		Flags:           le.Uint32(b[120:]),
+		Checksum:        le.Uint32(b[124:]),
+	}
+}
+
+func (f *File) warn(off int64, unit string, err error) {
+	f.warnings = append(f.warnings, &parsers.ParseError{File: f.path, Offset: off, Unit: unit, Err: err})
+}
+
+// Header returns the file header as read (zero if its magic was missing).
+func (f *File) Header() Header { return f.header }
+
+// Warnings returns the problems found in the file header.
+func (f *File) Warnings() []*parsers.ParseError { return f.warnings }
+
+// Path returns the path given to Open.
+func (f *File) Path() string { return f.path }
+
+// Chunks returns the number of 64 KiB chunk slots in the file, including
+// slots past the header's chunk count and a partial last one.
+func (f *File) Chunks() int { return f.nchunks }
+
+// Units returns one unit per chunk slot, in file order. Units may be
+// decoded concurrently. The first unit also reports the file header
+// warnings.
+func (f *File) Units() []parsers.Unit {
+	us := make([]parsers.Unit, f.nchunks)
+	for i := range us {
+		us[i] = &chunkUnit{f: f, index: i}
+	}
+	return us
+}
+
+// Unit returns the unit of chunk slot i.
+func (f *File) Unit(i int) parsers.Unit { return &chunkUnit{f: f, index: i} }
+
+// ReadFile opens the EVTX file at path and decodes it sequentially, calling
+// emit for each record in file order and report for each damaged part. The
+// error is final: the file could not be opened or read, it is not EVTX
+// (ErrNotEVTX), or emit returned an error.
+func ReadFile(path string, opts Options, emit parsers.EmitFunc, report parsers.ReportFunc) (parsers.Stats, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return parsers.Stats{}, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return parsers.Stats{}, err
+	}
+	f, err := Open(fh, st.Size(), path, opts)
+	if err != nil {
+		return parsers.Stats{}, err
+	}
+	var total parsers.Stats
+	for i := 0; i < f.nchunks; i++ {
+		s, err := f.Unit(i).Decode(emit, report)
+		total.Add(s)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}

@@ -1,0 +1,604 @@
+// Package binxml decodes the binary XML (BinXml) of EVTX event records into a
+// small reusable document tree.
+//
+// A Decoder works on one 64 KiB chunk at a time: names and template
+// definitions are read once per chunk and cached, so that a record that
+// instantiates a known template only reads its substitution values. All
+// offsets are relative to the start of the chunk, as in the file format.
+//
+// Decoding never panics and never allocates more than a bound derived from
+// the chunk size: the tree of one record is limited to MaxNodes nodes and
+// nesting (elements, templates, BinXml inside substitutions) is limited too.
+package binxml
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/loghunt/loghunt/parsers"
+)
+
+// Limits that keep a hostile chunk from amplifying work or memory.
+const (
+	// MaxNodes is the largest tree one record may expand to.
+	MaxNodes = 1 << 16
+	// maxNest bounds template and BinXml-in-substitution nesting.
+	maxNest = 24
+	// maxElemDepth bounds element nesting.
+	maxElemDepth = 512
+	// maxWork bounds instructions executed for one record.
+	maxWork = 1 << 18
+)
+
+// BinXml tokens (MS-EVEN6 2.2.12). The 0x40 bit marks "more data" variants.
+const (
+	tokEOF          = 0x00
+	tokOpenStart    = 0x01
+	tokCloseStart   = 0x02
+	tokCloseEmpty   = 0x03
+	tokEnd          = 0x04
+	tokValue        = 0x05
+	tokAttr         = 0x06
+	tokCDATA        = 0x07
+	tokCharRef      = 0x08
+	tokEntityRef    = 0x09
+	tokPITarget     = 0x0a
+	tokPIData       = 0x0b
+	tokTemplate     = 0x0c
+	tokSubst        = 0x0d
+	tokOptSubst     = 0x0e
+	tokFragment     = 0x0f
+	tokHasMoreFlags = 0x40
+)
+
+type op uint8
+
+const (
+	opOpen op = iota + 1
+	opCloseStart
+	opCloseEmpty
+	opEnd
+	opAttr
+	opText
+	opSubst
+	opCharRef
+	opEntityRef
+	opCDATA
+	opPI
+	opTemplate
+)
+
+// instr is one step of a compiled fragment: templates are compiled once per
+// chunk and replayed for each record that uses them.
+type instr struct {
+	op    op
+	typ   uint8  // value type (opText, opSubst)
+	opt   bool   // optional substitution
+	idx   uint16 // substitution index or character reference
+	off   uint32 // text data (opText, opCDATA, opPI)
+	size  uint32
+	name  string
+	tmpl  *Template
+	vals  int32 // first value in Decoder.vals (opTemplate)
+	nvals int32
+}
+
+// Value is one substitution value of a template instance: its type and the
+// chunk range holding its bytes.
+type Value struct {
+	Type      uint8
+	Off, Size uint32
+}
+
+// Template is a template definition cached for the current chunk.
+type Template struct {
+	Off  uint32
+	GUID [16]byte
+	code []instr
+	err  error
+	busy bool
+}
+
+// Decoder decodes records of one chunk at a time. It is not safe for
+// concurrent use; give each goroutine its own.
+type Decoder struct {
+	chunk  []byte
+	names  map[uint32]string
+	tmpls  map[uint32]*Template
+	intern map[string]string
+	free   []*Template
+
+	scratch []instr
+	vals    []Value
+	utf     []byte
+	work    int
+
+	// Doc is the tree of the last decoded record.
+	Doc Doc
+
+	stack    []int32
+	inAttr   bool
+	attrName string
+	attrNode int32
+}
+
+// NewDecoder returns a Decoder with empty caches.
+func NewDecoder() *Decoder {
+	return &Decoder{
+		names:  make(map[uint32]string),
+		tmpls:  make(map[uint32]*Template),
+		intern: make(map[string]string),
+	}
+}
+
+// Reset starts a new chunk. chunk must stay unchanged until the next Reset;
+// the decoder keeps references to it. Interned names survive a Reset.
+func (d *Decoder) Reset(chunk []byte) {
+	d.chunk = chunk
+	clear(d.names)
+	for _, t := range d.tmpls {
+		t.code = t.code[:0]
+		t.err = nil
+		t.busy = false
+		d.free = append(d.free, t)
+	}
+	clear(d.tmpls)
+	if len(d.intern) > 1<<16 {
+		clear(d.intern)
+	}
+	d.Doc.Data = chunk
+}
+
+// Chunk returns the chunk set by the last Reset.
+func (d *Decoder) Chunk() []byte { return d.chunk }
+
+// Templates returns how many template definitions are cached for the chunk.
+func (d *Decoder) Templates() int { return len(d.tmpls) }
+
+func errAt(off int, sentinel error, format string, args ...any) error {
+	return fmt.Errorf("binxml at chunk offset 0x%x: %s: %w", off, fmt.Sprintf(format, args...), sentinel)
+}
+
+// Decode decodes the BinXml in chunk[off:end] (the event data of a record)
+// into d.Doc. On error, d.Doc holds what was decoded before the damage.
+func (d *Decoder) Decode(off, end int) error {
+	d.Doc.reset(d.chunk)
+	d.stack = append(d.stack[:0], 0)
+	d.inAttr = false
+	d.vals = d.vals[:0]
+	d.scratch = d.scratch[:0]
+	d.work = 0
+	if off < 0 || end > len(d.chunk) || off > end {
+		return errAt(off, parsers.ErrTruncated, "record data outside chunk")
+	}
+	pos := off
+	for pos < end {
+		start := len(d.scratch)
+		var err error
+		d.scratch, pos, err = d.parse(pos, end, d.scratch, 0)
+		if err == nil {
+			err = d.exec(d.scratch[start:], nil, 0)
+		}
+		if err != nil {
+			return err
+		}
+		// The record ends with the end-of-stream token of its fragment;
+		// what follows (sometimes the start of a stale fragment) is slack.
+		break
+	}
+	return nil
+}
+
+func (d *Decoder) u16(pos int) uint16 { return binary.LittleEndian.Uint16(d.chunk[pos:]) }
+func (d *Decoder) u32(pos int) uint32 { return binary.LittleEndian.Uint32(d.chunk[pos:]) }
+
+// name returns the name structure at chunk offset off.
+func (d *Decoder) name(off uint32) (string, int, error) {
+	o := int(off)
+	if o < 0 || o+8 > len(d.chunk) {
+		return "", 0, errAt(o, parsers.ErrTruncated, "name outside chunk")
+	}
+	n := int(d.u16(o + 6))
+	size := 8 + 2*n + 2
+	if o+8+2*n > len(d.chunk) {
+		return "", 0, errAt(o, parsers.ErrTruncated, "name of %d characters", n)
+	}
+	if s, ok := d.names[off]; ok {
+		return s, size, nil
+	}
+	d.utf = AppendUTF16(d.utf[:0], d.chunk[o+8:o+8+2*n])
+	s, ok := d.intern[string(d.utf)]
+	if !ok {
+		s = string(d.utf)
+		d.intern[s] = s
+	}
+	d.names[off] = s
+	return s, size, nil
+}
+
+// nameRef reads a 4-byte name offset at pos. When the name is stored inline
+// right after the offset, it is skipped. It returns the position after it.
+func (d *Decoder) nameRef(pos, end int) (string, int, error) {
+	if pos+4 > end {
+		return "", 0, errAt(pos, parsers.ErrTruncated, "name offset")
+	}
+	off := d.u32(pos)
+	pos += 4
+	s, size, err := d.name(off)
+	if err != nil {
+		return "", 0, err
+	}
+	if int(off) == pos {
+		pos += size
+		if pos > end {
+			return "", 0, errAt(pos, parsers.ErrTruncated, "inline name")
+		}
+	}
+	return s, pos, nil
+}
+
+// openStartLayout decides whether the open-start-element token at pos has
+// the 2-byte dependency identifier. Some writers leave it out; then the name
+// offset sits two bytes earlier. The name is normally inline (its offset
+// points just past the field) or earlier in the chunk.
+func (d *Decoder) openStartLayout(pos, end int) (withDep bool) {
+	if pos+11 > end {
+		return true // truncated either way; the caller reports it
+	}
+	plausible := func(fieldEnd int, off uint32) bool {
+		return int(off) == fieldEnd || (int(off) < pos && int(off) >= 512) || d.names[off] != ""
+	}
+	if plausible(pos+11, d.u32(pos+7)) {
+		return true
+	}
+	if plausible(pos+9, d.u32(pos+5)) {
+		return false
+	}
+	return true
+}
+
+// parse compiles tokens from chunk[pos:end] into code until the end of the
+// fragment. It returns the extended code and the position after the fragment.
+func (d *Decoder) parse(pos, end int, code []instr, nest int) ([]instr, int, error) {
+	if nest > maxNest {
+		return code, pos, errAt(pos, parsers.ErrCorrupt, "nesting deeper than %d", maxNest)
+	}
+	depth := 0
+	for pos < end {
+		d.work++
+		if d.work > maxWork {
+			return code, pos, errAt(pos, parsers.ErrCorrupt, "record expands beyond %d steps", maxWork)
+		}
+		tok := d.chunk[pos]
+		switch tok &^ tokHasMoreFlags {
+		case tokEOF:
+			return code, pos + 1, nil
+		case tokFragment:
+			if tok != tokFragment {
+				return code, pos, errAt(pos, parsers.ErrCorrupt, "bad token 0x%02x", tok)
+			}
+			pos += 4
+		case tokOpenStart:
+			withDep := d.openStartLayout(pos, end)
+			p := pos + 1 + 4
+			if withDep {
+				p += 2
+			}
+			name, p2, err := d.nameRef(p, end)
+			if err != nil {
+				return code, pos, err
+			}
+			p = p2
+			if tok&tokHasMoreFlags != 0 {
+				p += 4 // attribute list size
+			}
+			if p > end {
+				return code, pos, errAt(pos, parsers.ErrTruncated, "element header")
+			}
+			depth++
+			if depth > maxElemDepth {
+				return code, pos, errAt(pos, parsers.ErrCorrupt, "elements nested deeper than %d", maxElemDepth)
+			}
+			code = append(code, instr{op: opOpen, name: name})
+			pos = p
+		case tokCloseStart:
+			code = append(code, instr{op: opCloseStart})
+			pos++
+		case tokCloseEmpty:
+			code = append(code, instr{op: opCloseEmpty})
+			depth--
+			pos++
+		case tokEnd:
+			code = append(code, instr{op: opEnd})
+			depth--
+			pos++
+		case tokValue:
+			if pos+4 > end {
+				return code, pos, errAt(pos, parsers.ErrTruncated, "value token")
+			}
+			t := d.chunk[pos+1]
+			var size int
+			switch t {
+			case TypeString:
+				size = 2 * int(d.u16(pos+2))
+			case TypeAnsiString:
+				size = int(d.u16(pos + 2))
+			default:
+				return code, pos, errAt(pos, parsers.ErrCorrupt, "value token of type 0x%02x", t)
+			}
+			if pos+4+size > end {
+				return code, pos, errAt(pos, parsers.ErrTruncated, "value of %d bytes", size)
+			}
+			code = append(code, instr{op: opText, typ: t, off: uint32(pos + 4), size: uint32(size)})
+			pos += 4 + size
+		case tokAttr:
+			name, p, err := d.nameRef(pos+1, end)
+			if err != nil {
+				return code, pos, err
+			}
+			code = append(code, instr{op: opAttr, name: name})
+			pos = p
+		case tokCDATA, tokPIData:
+			if pos+3 > end {
+				return code, pos, errAt(pos, parsers.ErrTruncated, "text token")
+			}
+			size := 2 * int(d.u16(pos+1))
+			if pos+3+size > end {
+				return code, pos, errAt(pos, parsers.ErrTruncated, "text of %d bytes", size)
+			}
+			if tok&^tokHasMoreFlags == tokCDATA {
+				code = append(code, instr{op: opCDATA, off: uint32(pos + 3), size: uint32(size)})
+			} else {
+				// PI data completes the preceding PI target.
+				if n := len(code); n > 0 && code[n-1].op == opPI && code[n-1].size == 0 {
+					code[n-1].off, code[n-1].size = uint32(pos+3), uint32(size)
+				}
+			}
+			pos += 3 + size
+		case tokCharRef:
+			if pos+3 > end {
+				return code, pos, errAt(pos, parsers.ErrTruncated, "character reference")
+			}
+			code = append(code, instr{op: opCharRef, idx: d.u16(pos + 1)})
+			pos += 3
+		case tokEntityRef, tokPITarget:
+			name, p, err := d.nameRef(pos+1, end)
+			if err != nil {
+				return code, pos, err
+			}
+			if tok&^tokHasMoreFlags == tokEntityRef {
+				code = append(code, instr{op: opEntityRef, name: name})
+			} else {
+				code = append(code, instr{op: opPI, name: name})
+			}
+			pos = p
+		case tokSubst, tokOptSubst:
+			if pos+4 > end {
+				return code, pos, errAt(pos, parsers.ErrTruncated, "substitution")
+			}
+			code = append(code, instr{op: opSubst, idx: d.u16(pos + 1), typ: d.chunk[pos+3], opt: tok == tokOptSubst})
+			pos += 4
+		case tokTemplate:
+			var err error
+			code, pos, err = d.parseInstance(pos, end, code, nest)
+			if err != nil {
+				return code, pos, err
+			}
+		default:
+			return code, pos, errAt(pos, parsers.ErrCorrupt, "unknown token 0x%02x", tok)
+		}
+	}
+	return code, pos, nil
+}
+
+// parseInstance reads a template instance token at pos: the template
+// definition (inline or by reference) and the substitution values.
+func (d *Decoder) parseInstance(pos, end int, code []instr, nest int) ([]instr, int, error) {
+	if pos+10 > end {
+		return code, pos, errAt(pos, parsers.ErrTruncated, "template instance")
+	}
+	defOff := d.u32(pos + 6)
+	p := pos + 10
+	t, err := d.template(defOff, nest)
+	if err != nil {
+		return code, pos, err
+	}
+	if int(defOff) == p {
+		// Inline definition: skip it.
+		size := int(d.u32(p + 20))
+		p += 24 + size
+		if p > end {
+			return code, pos, errAt(pos, parsers.ErrTruncated, "inline template definition of %d bytes", size)
+		}
+	}
+	if p+4 > end {
+		return code, pos, errAt(p, parsers.ErrTruncated, "substitution count")
+	}
+	n := int(d.u32(p))
+	p += 4
+	if n > (end-p)/4 {
+		return code, pos, errAt(p, parsers.ErrTruncated, "%d substitution descriptors", n)
+	}
+	desc := p
+	p += 4 * n
+	first := len(d.vals)
+	for i := 0; i < n; i++ {
+		size := int(d.u16(desc + 4*i))
+		typ := d.chunk[desc+4*i+2]
+		if p+size > end {
+			return code, pos, errAt(p, parsers.ErrTruncated, "substitution %d of %d bytes", i, size)
+		}
+		d.vals = append(d.vals, Value{Type: typ, Off: uint32(p), Size: uint32(size)})
+		p += size
+	}
+	code = append(code, instr{op: opTemplate, tmpl: t, vals: int32(first), nvals: int32(n)})
+	return code, p, nil
+}
+
+// template returns the template definition at chunk offset off, compiling
+// and caching it on first use.
+func (d *Decoder) template(off uint32, nest int) (*Template, error) {
+	if t, ok := d.tmpls[off]; ok {
+		if t.busy {
+			return nil, errAt(int(off), parsers.ErrCorrupt, "template refers to itself")
+		}
+		return t, t.err
+	}
+	o := int(off)
+	if o < 0 || o+24 > len(d.chunk) {
+		return nil, errAt(o, parsers.ErrTruncated, "template definition outside chunk")
+	}
+	var t *Template
+	if n := len(d.free); n > 0 {
+		t = d.free[n-1]
+		d.free = d.free[:n-1]
+	} else {
+		t = new(Template)
+	}
+	t.Off = off
+	copy(t.GUID[:], d.chunk[o+4:o+20])
+	d.tmpls[off] = t
+	size := int(d.u32(o + 20))
+	body := o + 24
+	if size > len(d.chunk)-body {
+		t.err = errAt(o, parsers.ErrTruncated, "template definition of %d bytes", size)
+		return nil, t.err
+	}
+	t.busy = true
+	t.code, _, t.err = d.parse(body, body+size, t.code[:0], nest+1)
+	t.busy = false
+	if t.err != nil {
+		return nil, t.err
+	}
+	return t, nil
+}
+
+// exec replays code into d.Doc with the substitution values vals.
+func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
+	if nest > maxNest {
+		return errAt(0, parsers.ErrCorrupt, "nesting deeper than %d", maxNest)
+	}
+	for i := range code {
+		in := &code[i]
+		d.work++
+		if d.work > maxWork {
+			return errAt(0, parsers.ErrCorrupt, "record expands beyond %d steps", maxWork)
+		}
+		switch in.op {
+		case opOpen:
+			d.inAttr = false
+			if len(d.stack) > maxElemDepth {
+				return errAt(0, parsers.ErrCorrupt, "elements nested deeper than %d", maxElemDepth)
+			}
+			n, err := d.add(Node{Kind: KindElement, Name: in.name})
+			if err != nil {
+				return err
+			}
+			d.stack = append(d.stack, n)
+		case opAttr:
+			d.inAttr = true
+			d.attrName = in.name
+			d.attrNode = -1
+		case opCloseStart:
+			d.inAttr = false
+		case opCloseEmpty, opEnd:
+			d.inAttr = false
+			if len(d.stack) > 1 {
+				d.stack = d.stack[:len(d.stack)-1]
+			}
+		case opText:
+			if err := d.addValue(Node{Kind: KindValue, Type: in.typ, Off: in.off, Size: in.size}); err != nil {
+				return err
+			}
+		case opSubst:
+			if int(in.idx) >= len(vals) {
+				continue
+			}
+			v := vals[in.idx]
+			switch v.Type {
+			case TypeNull:
+				continue
+			case TypeBinXML:
+				if err := d.execNested(v, nest); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := d.addValue(Node{Kind: KindValue, Type: v.Type, Off: v.Off, Size: v.Size}); err != nil {
+				return err
+			}
+		case opCharRef:
+			if err := d.addValue(Node{Kind: KindCharRef, Ref: in.idx}); err != nil {
+				return err
+			}
+		case opEntityRef:
+			if err := d.addValue(Node{Kind: KindEntityRef, Name: in.name}); err != nil {
+				return err
+			}
+		case opCDATA:
+			if err := d.addValue(Node{Kind: KindCDATA, Off: in.off, Size: in.size}); err != nil {
+				return err
+			}
+		case opPI:
+			d.inAttr = false
+			if _, err := d.add(Node{Kind: KindPI, Name: in.name, Off: in.off, Size: in.size}); err != nil {
+				return err
+			}
+		case opTemplate:
+			if err := d.exec(in.tmpl.code, d.vals[in.vals:in.vals+in.nvals], nest+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// execNested decodes a substitution value that holds a BinXml fragment and
+// grafts it at the current position.
+func (d *Decoder) execNested(v Value, nest int) error {
+	start := len(d.scratch)
+	var err error
+	end := int(v.Off + v.Size)
+	pos := int(v.Off)
+	for pos < end {
+		d.scratch, pos, err = d.parse(pos, end, d.scratch, nest+1)
+		if err != nil {
+			return err
+		}
+		if pos >= end || d.chunk[pos] != tokFragment {
+			break
+		}
+	}
+	saved := d.inAttr
+	d.inAttr = false
+	err = d.exec(d.scratch[start:], nil, nest+1)
+	d.inAttr = saved
+	return err
+}
+
+func (d *Decoder) add(n Node) (int32, error) {
+	if len(d.Doc.Nodes) >= MaxNodes {
+		return 0, errAt(0, parsers.ErrCorrupt, "record expands beyond %d nodes", MaxNodes)
+	}
+	parent := d.stack[len(d.stack)-1]
+	return d.Doc.appendChild(parent, n), nil
+}
+
+func (d *Decoder) addValue(n Node) error {
+	if !d.inAttr {
+		_, err := d.add(n)
+		return err
+	}
+	if d.attrNode < 0 {
+		a, err := d.add(Node{Kind: KindAttr, Name: d.attrName})
+		if err != nil {
+			return err
+		}
+		d.attrNode = a
+	}
+	if len(d.Doc.Nodes) >= MaxNodes {
+		return errAt(0, parsers.ErrCorrupt, "record expands beyond %d nodes", MaxNodes)
+	}
+	d.Doc.appendChild(d.attrNode, n)
+	return nil
+}
