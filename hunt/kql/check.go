@@ -14,9 +14,12 @@ import (
 // references and function-style ones such as _Im_NetworkSession(...).
 // Names bound by let are not included. An engine materializes only these.
 func (q *Query) Tables() []string {
-	w := &tableWalker{bound: map[string]bool{}, seen: map[string]bool{}}
+	w := &tableWalker{bound: map[string]bool{}, seen: map[string]bool{}, funcs: map[string]*FuncDef{}}
 	for _, l := range q.Lets {
 		w.bound[l.Name] = true
+		if f, ok := l.X.(*FuncDef); ok {
+			w.funcs[l.Name] = f
+		}
 	}
 	for _, l := range q.Lets {
 		w.expr(l.X, true)
@@ -27,6 +30,7 @@ func (q *Query) Tables() []string {
 
 type tableWalker struct {
 	bound map[string]bool
+	funcs map[string]*FuncDef
 	seen  map[string]bool
 	out   []string
 	depth int
@@ -63,8 +67,10 @@ func (w *tableWalker) expr(e Expr, tab bool) {
 		case !isBuiltin && !isAgg && !w.bound[x.Name] && (tab || strings.HasPrefix(x.Name, "_Im_") || strings.HasPrefix(x.Name, "_ASim_")):
 			w.add(x.Name)
 		}
-		for _, a := range x.Args {
-			w.expr(a, false)
+		f := w.funcs[x.Name]
+		for i, a := range x.Args {
+			// a let function's tabular parameter takes a table
+			w.expr(a, f != nil && i < len(f.Params) && f.Params[i].Tabular)
 		}
 	case *NamedArg:
 		w.expr(x.X, false)

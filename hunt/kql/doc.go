@@ -11,5 +11,24 @@
 // The evaluator follows the documented KQL semantics: has term matching,
 // case-insensitive versus case-sensitive operators, strings that are never
 // null, null comparisons that are false inside where, and now() pinned to
-// one value per run (Options.Now).
+// one value per run (Options.Now). For has with a needle that holds
+// punctuation or spaces the rule is a case-insensitive substring match whose
+// alphanumeric ends must sit on term boundaries (terms are runs of ASCII
+// letters and digits).
+//
+// Tabular operators: where, project, project-away/-keep/-rename/-reorder,
+// extend, summarize (aggregates also nested in expressions), top, take,
+// limit, sort/order, distinct, count, union (tables and subqueries,
+// withsource, isfuzzy), join and lookup (inner, innerunique, leftouter,
+// rightouter, fullouter, leftsemi, leftanti, rightsemi, rightanti), let
+// (scalar, tabular, functions with defaults and tabular parameters, view),
+// materialize, toscalar, parse (simple and regex), mv-expand, mv-apply,
+// invoke, serialize with prev/next, getschema, evaluate bag_unpack, print,
+// datatable, range, externaldata (no rows offline, with a warning).
+// make-series, top-nested, find, evaluate pivot and other plugins parse but
+// fail at Run with ErrUnsupported.
+//
+// Unknown columns evaluate to null and are reported as warnings (an error
+// with Options.Strict); unknown tables are errors from Run and warnings
+// from Check.
 package kql

@@ -83,16 +83,42 @@ func (r *run) derived(in *value.Table, cols []value.Column, capRows int) *value.
 }
 
 func (r *run) where(o *WhereOp, in *value.Table, env *scope) *value.Table {
+	return r.whereChain([]*WhereOp{o}, in, env)
+}
+
+// whereChain applies consecutive where operators in one pass: the rows
+// pass when every predicate is true, evaluated left to right.
+func (r *run) whereChain(ops []*WhereOp, in *value.Table, env *scope) *value.Table {
 	c := r.compiler(in, env, false)
-	pred := c.compile(o.Pred).fn
-	out := r.derived(in, in.Columns, len(in.Rows)/8)
+	preds := make([]rowFn, len(ops))
+	for i, o := range ops {
+		preds[i] = c.compile(o.Pred).fn
+	}
+	// collect the indexes of passing rows, then copy them once
+	var keep []int32
+	if len(in.Rows) <= 1<<31-1 {
+		keep = make([]int32, 0, 1024)
+	}
+	p := ops[0].P
 	for i, row := range in.Rows {
 		if i&0xffff == 0xffff {
-			r.tick(o.P)
+			r.tick(p)
 		}
-		if b, ok := pred(row).(bool); ok && b {
-			out.Rows = append(out.Rows, row)
+		ok := true
+		for _, pred := range preds {
+			if b, isBool := pred(row).(bool); !isBool || !b {
+				ok = false
+				break
+			}
 		}
+		if ok {
+			keep = append(keep, int32(i))
+		}
+	}
+	out := r.derived(in, in.Columns, 0)
+	out.Rows = make([][]any, len(keep))
+	for k, i := range keep {
+		out.Rows[k] = in.Rows[i]
 	}
 	return out
 }

@@ -323,6 +323,30 @@ func (r *run) table(e Expr, env *scope) *value.Table {
 		}
 		return r.catalogTable(x.P, x.Name, args)
 	case *Pipe:
+		if w, ok := x.Op.(*WhereOp); ok {
+			// fuse "| where A | where B" into one pass over the rows
+			chain := []*WhereOp{w}
+			src := x.Src
+			for {
+				p, ok := src.(*Pipe)
+				if !ok {
+					break
+				}
+				pw, ok := p.Op.(*WhereOp)
+				if !ok {
+					break
+				}
+				chain = append(chain, pw)
+				src = p.Src
+			}
+			for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
+				chain[i], chain[j] = chain[j], chain[i]
+			}
+			in := r.table(src, env)
+			out := r.whereChain(chain, in, env)
+			r.checkRows(x.P, len(out.Rows))
+			return out
+		}
 		in := r.table(x.Src, env)
 		out := r.apply(x.Op, in, env)
 		if r.opaque[in] {
