@@ -8,31 +8,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/loghunt/loghunt/internal/testshared"
 )
 
-// sharedDir returns the ../shared directory next to the repository root,
-// skipping the test when it is absent (second-tier corpus tests).
+// sharedDir returns ../shared, skipping the test when it is absent (the
+// corpus tier; see internal/testshared).
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "kql", "queries")); err != nil {
-		t.Skipf("corpus tier: %s not present (needs ../shared next to the repository)", shared)
-	}
-	return shared
+	testshared.Dir(t, "kql", "queries")
+	root, _ := testshared.Root()
+	return root
 }
 
 type corpusQuery struct {

@@ -9,32 +9,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loghunt/loghunt/internal/testshared"
 	"github.com/loghunt/loghunt/parsers"
 )
 
-// sharedDir returns ../shared relative to the module root, or skips the test
-// when it is absent (corpus tier).
+// sharedDir returns ../shared, skipping the test when it is absent (the
+// corpus tier; see internal/testshared).
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("corpus tier: %s is absent", shared)
-	}
-	return shared
+	testshared.Dir(t, "kql")
+	root, _ := testshared.Root()
+	return root
 }
 
 // schemaMapTables maps schema_map.tsv table names to ours.
