@@ -246,7 +246,11 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 	if c.format != 0 {
 		keep = noFields
 	}
-	st.norm.fill(ev, &st.dec.Doc, keep)
+	if !st.norm.fill(ev, &st.dec.Doc, keep) {
+		c.stats.Failed++
+		c.fail(off, id, "record", fmt.Errorf("record text exceeds %d bytes: %w", maxRendered, parsers.ErrCorrupt))
+		return nil
+	}
 	ev.RecordID = id
 	ev.Source = parsers.Source{Path: c.f.path, Offset: c.base + int64(off)}
 	ev.Flags = flags
@@ -263,6 +267,15 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 	}
 	if c.format != 0 {
 		st.out = st.rend.appendRecord(st.out[:0], &st.dec.Doc, c.format, flags)
+		if len(st.out) > maxRendered*4 {
+			c.stats.Records--
+			c.stats.Failed++
+			if flags&parsers.Recovered != 0 {
+				c.stats.Recovered--
+			}
+			c.fail(off, id, "record", fmt.Errorf("record rendering exceeds %d bytes: %w", maxRendered*4, parsers.ErrCorrupt))
+			return nil
+		}
 		if c.format == FormatJSON {
 			st.out = append(st.out, '\n')
 		}

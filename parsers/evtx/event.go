@@ -3,6 +3,7 @@ package evtx
 import (
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx/internal/binxml"
@@ -23,6 +24,36 @@ import (
 //     the attribute. RenderingInfo fields are prefixed RenderingInfo_.
 //   - An array value gives one field per element, with the same name.
 
+// Field values are written into blocks of text that are never written
+// again once handed out, and turned into strings without a copy: one
+// allocation per block instead of one per record. A kept (cloned) event
+// keeps its block alive; blocks are small so that this stays cheap.
+const textBlock = 32 << 10
+
+// startArena points n.arena at the free end of the current block.
+func (n *normalizer) startArena() {
+	if cap(n.block)-len(n.block) < textBlock/8 {
+		n.block = make([]byte, 0, textBlock)
+	}
+	n.arena = n.block[len(n.block):len(n.block)]
+}
+
+// finishArena returns the record's text as a string sharing the arena's
+// memory, and retires that memory.
+func (n *normalizer) finishArena() string {
+	if len(n.arena) == 0 {
+		return ""
+	}
+	s := unsafe.String(&n.arena[0], len(n.arena))
+	if cap(n.block)-len(n.block) >= len(n.arena) && &n.block[:len(n.block)+1][len(n.block)] == &n.arena[0] {
+		n.block = n.block[:len(n.block)+len(n.arena)] // still in the block
+	} else {
+		n.block = nil // append moved the text out of the block: start a new one
+	}
+	n.arena = nil
+	return s
+}
+
 type span struct {
 	name       string
 	start, end int32
@@ -31,7 +62,8 @@ type span struct {
 // normalizer turns a decoded record tree into a parsers.Event. Its buffers
 // are reused from record to record.
 type normalizer struct {
-	arena []byte
+	arena []byte // this record's text; never reused once handed out
+	block []byte // the text block arena was cut from
 	spans []span
 	keep  map[string]bool
 	names map[string]string    // interned field names from attribute text
@@ -56,6 +88,20 @@ func (n *normalizer) intern(b []byte) string {
 }
 
 func (n *normalizer) pair(a, b string) string {
+	switch a + "\x00" + b { // the compiler does not allocate for this switch
+	case "Provider\x00Name":
+		return "Provider_Name"
+	case "Provider\x00Guid":
+		return "Provider_Guid"
+	case "TimeCreated\x00SystemTime":
+		return "TimeCreated_SystemTime"
+	case "Security\x00UserID":
+		return "Security_UserID"
+	case "Correlation\x00ActivityID":
+		return "Correlation_ActivityID"
+	case "EventID\x00Qualifiers":
+		return "EventID_Qualifiers"
+	}
 	if n.pairs == nil {
 		n.pairs = make(map[[2]string]string)
 	}
@@ -71,6 +117,14 @@ func (n *normalizer) pair(a, b string) string {
 	return s
 }
 
+// maxRendered bounds the text of one record. A record is at most 64 KiB,
+// but a template may repeat a substitution, so its text could otherwise
+// grow far beyond that.
+const maxRendered = 1 << 20
+
+// full reports whether the record's text reached maxRendered.
+func (n *normalizer) full() bool { return len(n.arena) > maxRendered }
+
 func (n *normalizer) wanted(name string) bool {
 	return n.keep == nil || n.keep[name]
 }
@@ -78,7 +132,7 @@ func (n *normalizer) wanted(name string) bool {
 // text renders the text of node i as one field value and returns its span
 // index, or -1 when the field is not wanted and force is false.
 func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int {
-	if !force && !n.wanted(name) {
+	if (!force && !n.wanted(name)) || n.full() {
 		return -1
 	}
 	start := len(n.arena)
@@ -90,7 +144,7 @@ func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int
 // elem adds the text of element i as field name; an element holding a
 // single array value adds one field per array element.
 func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
-	if !n.wanted(name) {
+	if !n.wanted(name) || n.full() {
 		return
 	}
 	nd := &doc.Nodes[i]
@@ -108,7 +162,7 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 				n.arena = binxml.AppendScalar(n.arena, t, e)
 				n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
 				items++
-				return true
+				return !n.full()
 			})
 			if items == 0 {
 				n.spans = append(n.spans, span{name, int32(len(n.arena)), int32(len(n.arena))})
@@ -117,7 +171,7 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 		}
 	}
 	start := len(n.arena)
-	for ; c >= 0; c = doc.Nodes[c].Next {
+	for ; c >= 0 && !n.full(); c = doc.Nodes[c].Next {
 		n.arena = doc.AppendNodeText(n.arena, c)
 	}
 	n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
@@ -134,8 +188,10 @@ func hasText(doc *binxml.Doc, i int32) bool {
 }
 
 // fill resets ev and fills it from doc. keep limits the fields (nil: all).
-func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool) {
-	n.arena = n.arena[:0]
+// It returns false when the record's text exceeds maxRendered; ev then
+// holds what fitted.
+func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool) bool {
+	n.startArena()
 	n.spans = n.spans[:0]
 	n.keep = keep
 	n.computer, n.channel, n.provider = -1, -1, -1
@@ -147,7 +203,7 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 			if nd.Kind != binxml.KindElement {
 				continue
 			}
-			switch nd.Name {
+			switch doc.NameOf(nd) {
 			case "System":
 				n.system(ev, doc, c)
 			case "EventData":
@@ -159,7 +215,8 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 			}
 		}
 	}
-	s := string(n.arena)
+	ok := !n.full()
+	s := n.finishArena()
 	for _, sp := range n.spans {
 		if n.keep == nil || n.keep[sp.name] {
 			fields = append(fields, parsers.Field{Name: sp.name, Value: s[sp.start:sp.end]})
@@ -173,6 +230,7 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 		return s[n.spans[i].start:n.spans[i].end]
 	}
 	ev.Computer, ev.Channel, ev.Provider = get(n.computer), get(n.channel), get(n.provider)
+	return ok
 }
 
 func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
@@ -181,9 +239,9 @@ func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
 		if nd.Kind != binxml.KindElement {
 			continue
 		}
-		name := nd.Name
+		name := doc.NameOf(nd)
 		for a := nd.Child; a >= 0 && doc.Nodes[a].Kind == binxml.KindAttr; a = doc.Nodes[a].Next {
-			an := doc.Nodes[a].Name
+			an := doc.NameOf(&doc.Nodes[a])
 			fname := an
 			if name != "Execution" {
 				fname = n.pair(name, an)
@@ -267,14 +325,14 @@ func (n *normalizer) eventData(doc *binxml.Doc, ed int32) {
 		nd := &doc.Nodes[c]
 		if nd.Kind == binxml.KindAttr {
 			// <EventData Name="SAMMSG_..."> names the event in classic logs.
-			n.text(doc, nd.Name, c, false)
+			n.text(doc, doc.NameOf(nd), c, false)
 			continue
 		}
 		if nd.Kind != binxml.KindElement {
 			continue
 		}
 		switch {
-		case nd.Name == "Data":
+		case doc.NameOf(nd) == "Data":
 			name := "Data"
 			if a := doc.Attr(c, "Name"); a >= 0 {
 				var buf [128]byte
@@ -286,7 +344,7 @@ func (n *normalizer) eventData(doc *binxml.Doc, ed int32) {
 		case doc.HasElements(c):
 			n.leaves(doc, c, "")
 		default:
-			n.elem(doc, nd.Name, c)
+			n.elem(doc, doc.NameOf(nd), c)
 		}
 	}
 }
@@ -298,10 +356,10 @@ func (n *normalizer) leaves(doc *binxml.Doc, i int32, prefix string) {
 		nd := &doc.Nodes[c]
 		switch nd.Kind {
 		case binxml.KindAttr:
-			if nd.Name == "xmlns" || strings.HasPrefix(nd.Name, "xmlns:") {
+			if doc.NameOf(nd) == "xmlns" || strings.HasPrefix(doc.NameOf(nd), "xmlns:") {
 				continue
 			}
-			name := nd.Name
+			name := doc.NameOf(nd)
 			if prefix != "" {
 				name = n.pair(prefix, name)
 			}
@@ -311,14 +369,14 @@ func (n *normalizer) leaves(doc *binxml.Doc, i int32, prefix string) {
 				n.leaves(doc, c, prefix) // also adds c's attributes
 				continue
 			}
-			name := nd.Name
+			name := doc.NameOf(nd)
 			if prefix != "" {
 				name = n.pair(prefix, name)
 			}
 			hasAttr := nd.Child >= 0 && doc.Nodes[nd.Child].Kind == binxml.KindAttr
 			if hasAttr {
 				for a := nd.Child; a >= 0 && doc.Nodes[a].Kind == binxml.KindAttr; a = doc.Nodes[a].Next {
-					an := doc.Nodes[a].Name
+					an := doc.NameOf(&doc.Nodes[a])
 					if an == "xmlns" || strings.HasPrefix(an, "xmlns:") {
 						continue
 					}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,5 +213,32 @@ func TestNotEVTX(t *testing.T) {
 	_, err := ReadFile(p, Options{}, nil, nil)
 	if !errors.Is(err, ErrNotEVTX) {
 		t.Fatalf("err = %v, want ErrNotEVTX", err)
+	}
+}
+
+// TestClonedEventsStayValid keeps clones of every event, decodes other
+// files (reusing the decoder's buffers) and checks the clones did not
+// change: field values share text blocks that are never written again.
+func TestClonedEventsStayValid(t *testing.T) {
+	evs, _, _ := readAll(t, fixture("security_chunk0.evtx"), Options{})
+	snapshot := make([]string, len(evs))
+	for i, e := range evs {
+		var sb strings.Builder
+		for _, f := range e.Fields {
+			sb.WriteString(f.Name + "=" + f.Value + "\n")
+		}
+		snapshot[i] = sb.String() + e.Computer + e.Channel + e.Provider
+	}
+	for _, name := range fuzzFixtures {
+		readAll(t, fixture(name), Options{})
+	}
+	for i, e := range evs {
+		var sb strings.Builder
+		for _, f := range e.Fields {
+			sb.WriteString(f.Name + "=" + f.Value + "\n")
+		}
+		if sb.String()+e.Computer+e.Channel+e.Provider != snapshot[i] {
+			t.Fatalf("event %d changed after later decodes", i)
+		}
 	}
 }

@@ -103,6 +103,9 @@ func indent(dst []byte, depth int) []byte {
 // is repeated once per item (MS-EVEN6 3.1.4.7.5); override then replaces
 // node ov by one item.
 func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flags parsers.Flags, ov int32, it item) []byte {
+	if len(dst) > maxRendered*4 {
+		return dst // the caller rejects the record
+	}
 	if ov < 0 {
 		for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
 			n := &doc.Nodes[c]
@@ -122,7 +125,7 @@ func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flag
 			}
 		}
 	}
-	name := doc.Nodes[i].Name
+	name := doc.NameOf(&doc.Nodes[i])
 	dst = indent(dst, depth)
 	dst = append(dst, '<')
 	dst = append(dst, name...)
@@ -132,7 +135,7 @@ func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flag
 		switch n.Kind {
 		case binxml.KindAttr:
 			dst = append(dst, ' ')
-			dst = append(dst, n.Name...)
+			dst = append(dst, doc.NameOf(n)...)
 			dst = append(dst, '=', '"')
 			r.tmp = doc.AppendText(r.tmp[:0], c)
 			dst = appendXMLEscaped(dst, r.tmp, true)
@@ -157,12 +160,12 @@ func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flag
 	}
 	dst = append(dst, '>')
 	if !hasElems {
-		for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+		for c := doc.Nodes[i].Child; c >= 0 && len(dst) <= maxRendered*4; c = doc.Nodes[c].Next {
 			dst = r.xmlText(dst, doc, c, ov, it)
 		}
 	} else {
 		dst = append(dst, '\n')
-		for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+		for c := doc.Nodes[i].Child; c >= 0 && len(dst) <= maxRendered*4; c = doc.Nodes[c].Next {
 			switch doc.Nodes[c].Kind {
 			case binxml.KindAttr:
 			case binxml.KindElement:
@@ -199,7 +202,7 @@ func (r *renderer) xmlText(dst []byte, doc *binxml.Doc, c int32, ov int32, it it
 		return append(dst, ';')
 	case binxml.KindEntityRef:
 		dst = append(dst, '&')
-		dst = append(dst, n.Name...)
+		dst = append(dst, doc.NameOf(n)...)
 		return append(dst, ';')
 	case binxml.KindCDATA:
 		dst = append(dst, "<![CDATA["...)
@@ -213,7 +216,7 @@ func (r *renderer) xmlPI(dst []byte, doc *binxml.Doc, c int32, depth int) []byte
 	n := &doc.Nodes[c]
 	dst = indent(dst, depth)
 	dst = append(dst, "<?"...)
-	dst = append(dst, n.Name...)
+	dst = append(dst, doc.NameOf(n)...)
 	if n.Size > 0 {
 		dst = append(dst, ' ')
 		dst = binxml.AppendUTF16(dst, doc.Bytes(n))
@@ -277,7 +280,7 @@ func (r *renderer) jsonMembers(dst []byte, doc *binxml.Doc, i int32, written int
 	seen := make(map[string]int) // per object; small
 	unnamed := 0
 	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
-		if n := &doc.Nodes[c]; n.Kind == binxml.KindElement && n.Name == "Data" && doc.Attr(c, "Name") < 0 {
+		if n := &doc.Nodes[c]; n.Kind == binxml.KindElement && doc.NameOf(n) == "Data" && doc.Attr(c, "Name") < 0 {
 			unnamed++
 		}
 	}
@@ -288,12 +291,12 @@ func (r *renderer) jsonMembers(dst []byte, doc *binxml.Doc, i int32, written int
 		written++
 	}
 	dataDone := false
-	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+	for c := doc.Nodes[i].Child; c >= 0 && len(dst) <= maxRendered*4; c = doc.Nodes[c].Next {
 		n := &doc.Nodes[c]
 		if n.Kind != binxml.KindElement {
 			continue
 		}
-		if n.Name == "Data" {
+		if doc.NameOf(n) == "Data" {
 			if a := doc.Attr(c, "Name"); a >= 0 && onlyAttr(doc, c) {
 				r.tmp = doc.AppendText(r.tmp[:0], a)
 				key := string(r.tmp)
@@ -323,7 +326,7 @@ func (r *renderer) jsonMembers(dst []byte, doc *binxml.Doc, i int32, written int
 				}
 				for d := c; d >= 0; d = doc.Nodes[d].Next {
 					dn := &doc.Nodes[d]
-					if dn.Kind != binxml.KindElement || dn.Name != "Data" || doc.Attr(d, "Name") >= 0 {
+					if dn.Kind != binxml.KindElement || doc.NameOf(dn) != "Data" || doc.Attr(d, "Name") >= 0 {
 						continue
 					}
 					if v := dn.Child; v >= 0 && doc.Nodes[v].Next < 0 && doc.Nodes[v].Kind == binxml.KindValue && doc.Nodes[v].Type&binxml.TypeArray != 0 {
@@ -351,7 +354,7 @@ func (r *renderer) jsonMembers(dst []byte, doc *binxml.Doc, i int32, written int
 			}
 		}
 		sep()
-		dst = r.jsonKey(dst, n.Name, seen)
+		dst = r.jsonKey(dst, doc.NameOf(n), seen)
 		dst = r.jsonElem(dst, doc, c)
 	}
 	return dst
@@ -413,7 +416,7 @@ func (r *renderer) jsonElem(dst []byte, doc *binxml.Doc, i int32) []byte {
 				dst = append(dst, ',')
 			}
 			k++
-			dst = appendJSONString(dst, []byte(doc.Nodes[c].Name))
+			dst = appendJSONString(dst, []byte(doc.NameOf(&doc.Nodes[c])))
 			dst = append(dst, ':')
 			dst = r.jsonText(dst, doc, c)
 		}
@@ -471,7 +474,7 @@ func (r *renderer) jsonText(dst []byte, doc *binxml.Doc, i int32) []byte {
 		}
 	}
 	r.tmp = r.tmp[:0]
-	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
+	for c := doc.Nodes[i].Child; c >= 0 && len(r.tmp) <= binxml.MaxText; c = doc.Nodes[c].Next {
 		r.tmp = doc.AppendNodeText(r.tmp, c)
 	}
 	return appendJSONString(dst, r.tmp)

@@ -77,7 +77,7 @@ type instr struct {
 	idx   uint16 // substitution index or character reference
 	off   uint32 // text data (opText, opCDATA, opPI)
 	size  uint32
-	name  string
+	name  uint32 // index into Decoder.nameTab
 	tmpl  *Template
 	vals  int32 // first value in Decoder.vals (opTemplate)
 	nvals int32
@@ -102,11 +102,12 @@ type Template struct {
 // Decoder decodes records of one chunk at a time. It is not safe for
 // concurrent use; give each goroutine its own.
 type Decoder struct {
-	chunk  []byte
-	names  map[uint32]string
-	tmpls  map[uint32]*Template
-	intern map[string]string
-	free   []*Template
+	chunk   []byte
+	names   map[uint32]uint32 // name offset -> index into nameTab
+	nameTab []string
+	tmpls   map[uint32]*Template
+	intern  map[string]string
+	free    []*Template
 
 	scratch []instr
 	vals    []Value
@@ -118,14 +119,14 @@ type Decoder struct {
 
 	stack    []int32
 	inAttr   bool
-	attrName string
+	attrName uint32
 	attrNode int32
 }
 
 // NewDecoder returns a Decoder with empty caches.
 func NewDecoder() *Decoder {
 	return &Decoder{
-		names:  make(map[uint32]string),
+		names:  make(map[uint32]uint32),
 		tmpls:  make(map[uint32]*Template),
 		intern: make(map[string]string),
 	}
@@ -136,6 +137,7 @@ func NewDecoder() *Decoder {
 func (d *Decoder) Reset(chunk []byte) {
 	d.chunk = chunk
 	clear(d.names)
+	d.nameTab = d.nameTab[:0]
 	for _, t := range d.tmpls {
 		t.code = t.code[:0]
 		t.err = nil
@@ -147,6 +149,7 @@ func (d *Decoder) Reset(chunk []byte) {
 		clear(d.intern)
 	}
 	d.Doc.Data = chunk
+	d.Doc.Names = d.nameTab
 }
 
 // Chunk returns the chunk set by the last Reset.
@@ -192,19 +195,20 @@ func (d *Decoder) Decode(off, end int) error {
 func (d *Decoder) u16(pos int) uint16 { return binary.LittleEndian.Uint16(d.chunk[pos:]) }
 func (d *Decoder) u32(pos int) uint32 { return binary.LittleEndian.Uint32(d.chunk[pos:]) }
 
-// name returns the name structure at chunk offset off.
-func (d *Decoder) name(off uint32) (string, int, error) {
+// name returns the name structure at chunk offset off as an index into
+// nameTab, and its size.
+func (d *Decoder) name(off uint32) (uint32, int, error) {
 	o := int(off)
 	if o < 0 || o+8 > len(d.chunk) {
-		return "", 0, errAt(o, parsers.ErrTruncated, "name outside chunk")
+		return 0, 0, errAt(o, parsers.ErrTruncated, "name outside chunk")
 	}
 	n := int(d.u16(o + 6))
 	size := 8 + 2*n + 2
 	if o+8+2*n > len(d.chunk) {
-		return "", 0, errAt(o, parsers.ErrTruncated, "name of %d characters", n)
+		return 0, 0, errAt(o, parsers.ErrTruncated, "name of %d characters", n)
 	}
-	if s, ok := d.names[off]; ok {
-		return s, size, nil
+	if id, ok := d.names[off]; ok {
+		return id, size, nil
 	}
 	d.utf = AppendUTF16(d.utf[:0], d.chunk[o+8:o+8+2*n])
 	s, ok := d.intern[string(d.utf)]
@@ -212,29 +216,32 @@ func (d *Decoder) name(off uint32) (string, int, error) {
 		s = string(d.utf)
 		d.intern[s] = s
 	}
-	d.names[off] = s
-	return s, size, nil
+	id := uint32(len(d.nameTab))
+	d.nameTab = append(d.nameTab, s)
+	d.Doc.Names = d.nameTab
+	d.names[off] = id
+	return id, size, nil
 }
 
 // nameRef reads a 4-byte name offset at pos. When the name is stored inline
 // right after the offset, it is skipped. It returns the position after it.
-func (d *Decoder) nameRef(pos, end int) (string, int, error) {
+func (d *Decoder) nameRef(pos, end int) (uint32, int, error) {
 	if pos+4 > end {
-		return "", 0, errAt(pos, parsers.ErrTruncated, "name offset")
+		return 0, 0, errAt(pos, parsers.ErrTruncated, "name offset")
 	}
 	off := d.u32(pos)
 	pos += 4
-	s, size, err := d.name(off)
+	id, size, err := d.name(off)
 	if err != nil {
-		return "", 0, err
+		return 0, 0, err
 	}
 	if int(off) == pos {
 		pos += size
 		if pos > end {
-			return "", 0, errAt(pos, parsers.ErrTruncated, "inline name")
+			return 0, 0, errAt(pos, parsers.ErrTruncated, "inline name")
 		}
 	}
-	return s, pos, nil
+	return id, pos, nil
 }
 
 // openStartLayout decides whether the open-start-element token at pos has
@@ -246,7 +253,8 @@ func (d *Decoder) openStartLayout(pos, end int) (withDep bool) {
 		return true // truncated either way; the caller reports it
 	}
 	plausible := func(fieldEnd int, off uint32) bool {
-		return int(off) == fieldEnd || (int(off) < pos && int(off) >= 512) || d.names[off] != ""
+		_, known := d.names[off]
+		return int(off) == fieldEnd || (int(off) < pos && int(off) >= 512) || known
 	}
 	if plausible(pos+11, d.u32(pos+7)) {
 		return true
@@ -490,7 +498,7 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 			if len(d.stack) > maxElemDepth {
 				return errAt(0, parsers.ErrCorrupt, "elements nested deeper than %d", maxElemDepth)
 			}
-			n, err := d.add(Node{Kind: KindElement, Name: in.name})
+			n, err := d.add(Node{Kind: KindElement, NameID: in.name})
 			if err != nil {
 				return err
 			}
@@ -532,7 +540,7 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 				return err
 			}
 		case opEntityRef:
-			if err := d.addValue(Node{Kind: KindEntityRef, Name: in.name}); err != nil {
+			if err := d.addValue(Node{Kind: KindEntityRef, NameID: in.name}); err != nil {
 				return err
 			}
 		case opCDATA:
@@ -541,7 +549,7 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 			}
 		case opPI:
 			d.inAttr = false
-			if _, err := d.add(Node{Kind: KindPI, Name: in.name, Off: in.off, Size: in.size}); err != nil {
+			if _, err := d.add(Node{Kind: KindPI, NameID: in.name, Off: in.off, Size: in.size}); err != nil {
 				return err
 			}
 		case opTemplate:
@@ -590,7 +598,7 @@ func (d *Decoder) addValue(n Node) error {
 		return err
 	}
 	if d.attrNode < 0 {
-		a, err := d.add(Node{Kind: KindAttr, Name: d.attrName})
+		a, err := d.add(Node{Kind: KindAttr, NameID: d.attrName})
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ const (
 // Node is one node of a decoded record. Links are indices into Doc.Nodes;
 // -1 means none.
 type Node struct {
-	Name                      string
+	NameID                    uint32 // element, attribute, entity or PI target name: Doc.Names[NameID]
 	Off, Size                 uint32
 	Parent, Child, Last, Next int32
 	Kind                      Kind
@@ -38,6 +38,9 @@ type Node struct {
 // the Decoder for the next record.
 type Doc struct {
 	Nodes []Node
+	// Names holds the names of the chunk; nodes refer to them by index so
+	// that a Node holds no pointer.
+	Names []string
 	// Data is the chunk the value offsets refer to.
 	Data []byte
 }
@@ -59,6 +62,15 @@ func (d *Doc) appendChild(parent int32, n Node) int32 {
 	}
 	p.Last = i
 	return i
+}
+
+// NameOf returns the name of an element, attribute, entity reference or
+// PI node.
+func (d *Doc) NameOf(n *Node) string {
+	if int(n.NameID) < len(d.Names) {
+		return d.Names[n.NameID]
+	}
+	return ""
 }
 
 // Root returns the first root element, or -1 when the record has none.
@@ -96,7 +108,7 @@ func (d *Doc) Bytes(n *Node) []byte {
 // Child returns the first element child of node i named name, or -1.
 func (d *Doc) Child(i int32, name string) int32 {
 	for c := d.Nodes[i].Child; c >= 0; c = d.Nodes[c].Next {
-		if n := &d.Nodes[c]; n.Kind == KindElement && n.Name == name {
+		if n := &d.Nodes[c]; n.Kind == KindElement && d.Names[n.NameID] == name {
 			return c
 		}
 	}
@@ -107,7 +119,7 @@ func (d *Doc) Child(i int32, name string) int32 {
 func (d *Doc) Attr(i int32, name string) int32 {
 	for c := d.Nodes[i].Child; c >= 0; c = d.Nodes[c].Next {
 		n := &d.Nodes[c]
-		if n.Kind == KindAttr && n.Name == name {
+		if n.Kind == KindAttr && d.Names[n.NameID] == name {
 			return c
 		}
 		if n.Kind != KindAttr {
@@ -127,11 +139,17 @@ func (d *Doc) HasElements(i int32) bool {
 	return false
 }
 
+// MaxText bounds what AppendText appends (a template can repeat one large
+// substitution many times); past it the text is cut.
+const MaxText = 1 << 20
+
 // AppendText appends the text content of element or attribute i: its value,
 // reference and CDATA children, concatenated, with entity references
-// resolved. Array values are joined with commas.
+// resolved. Array values are joined with commas. It stops once it appended
+// more than MaxText bytes.
 func (d *Doc) AppendText(dst []byte, i int32) []byte {
-	for c := d.Nodes[i].Child; c >= 0; c = d.Nodes[c].Next {
+	start := len(dst)
+	for c := d.Nodes[i].Child; c >= 0 && len(dst)-start <= MaxText; c = d.Nodes[c].Next {
 		dst = d.AppendNodeText(dst, c)
 	}
 	return dst
@@ -147,7 +165,7 @@ func (d *Doc) AppendNodeText(dst []byte, c int32) []byte {
 	case KindCharRef:
 		return appendRune(dst, rune(n.Ref))
 	case KindEntityRef:
-		return AppendEntity(dst, n.Name)
+		return AppendEntity(dst, d.NameOf(n))
 	case KindCDATA:
 		return AppendUTF16(dst, d.Bytes(n))
 	}

@@ -75,8 +75,15 @@ func AppendUTF16(dst, b []byte) []byte {
 		n -= 2
 	}
 	b = b[:n]
-	// Fast path: ASCII.
+	// Fast path: ASCII, four characters at a time.
 	i := 0
+	for ; i+8 <= n; i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		if v&0xff80ff80ff80ff80 != 0 {
+			break
+		}
+		dst = append(dst, byte(v), byte(v>>16), byte(v>>32), byte(v>>48))
+	}
 	for ; i+1 < n; i += 2 {
 		c := b[i]
 		if b[i+1] != 0 || c >= 0x80 {

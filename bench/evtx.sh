@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# bench/evtx.sh — EVTX decoding speed, side by side, in one run.
+#
+# Usage: bench/evtx.sh [CORPUS_DIR] [LARGE_MB]
+#   CORPUS_DIR  EVTX corpus (default: ../shared/corpora/evtx next to the repo)
+#   LARGE_MB    size of the synthetic large file (default 128)
+#
+# Rows: our decoder on 1 thread and on all cores (parse-only: every record
+# becomes a parsers.Event, nothing is written), golang-evtx v1.2.9 (same
+# measuring program, bench/goevtx), libevtx's evtxexport -f xml (output to a
+# file; it has no parse-only mode and takes one file per process), and cat
+# (the I/O floor). Each row is one process (evtxexport: one per file, summed
+# by the shell that runs them), timed by GNU time: CPU = user + sys.
+# Inputs: security.evtx of the evtx crate's samples, the whole corpus, and a
+# large file made of the corpus' chunks repeated (bench/goevtx -synth).
+# Peak RSS of our decoder is also taken file by file over the corpus.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CORPUS=${1:-$ROOT/../shared/corpora/evtx}
+LARGE_MB=${2:-128}
+[ -d "$CORPUS" ] || { echo "bench/evtx.sh: corpus $CORPUS not found" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || { echo "bench/evtx.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
+HAVE_EVTXEXPORT=1
+command -v evtxexport >/dev/null || { HAVE_EVTXEXPORT=0; echo "bench/evtx.sh: evtxexport not installed (apt-get install libevtx-utils); its rows are skipped" >&2; }
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+BIN=$WORK/goevtx
+(cd "$ROOT" && go build -o "$BIN" ./bench/goevtx)
+
+mapfile -d '' FILES < <(find "$CORPUS" -iname '*.evtx' -type f -print0 | sort -z)
+SEC=$CORPUS/evtx-rs-samples/samples/security.evtx
+LARGE=$WORK/large.evtx
+"$BIN" -synth "$LARGE" -mb "$LARGE_MB" "${FILES[@]}"
+
+bytes_of() { local s=0 f; for f in "$@"; do s=$((s + $(stat -c %s "$f"))); done; echo "$s"; }
+
+# timeit OUT CMD... : runs CMD under GNU time; OUT gets "wall user sys maxrss_kb".
+timeit() {
+	local out=$1; shift
+	/usr/bin/time -f '%e %U %S %M' -o "$out" "$@"
+}
+
+NCPU=$(nproc)
+ROWS=$WORK/rows.tsv
+: > "$ROWS"
+
+# row INPUT TOOL THREADS FILES BYTES RECORDS TIMEFILE
+row() {
+	local input=$1 tool=$2 threads=$3 nfiles=$4 bytes=$5 records=$6 tf=$7
+	read -r wall user sys rss < "$tf"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$input" "$tool" "$threads" "$nfiles" "$bytes" "$records" "$wall" \
+		"$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.3f", u+s}')" "$rss" >> "$ROWS"
+}
+
+native_row() { # INPUT THREADS FILES...
+	local input=$1 threads=$2; shift 2
+	local best="" line
+	for _ in 1 2 3; do
+		timeit "$WORK/t" "$BIN" -parser native -threads "$threads" "$@" > "$WORK/o"
+		line=$(cat "$WORK/t")
+		# keep the run with the least CPU time
+		if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN{split(a,x," ");split(b,y," ");exit !((x[2]+x[3])<(y[2]+y[3]))}'; then
+			best=$line; cp "$WORK/o" "$WORK/best.o"
+		fi
+	done
+	echo "$best" > "$WORK/t"
+	local recs; recs=$(sed -n 's/.* records=\([0-9]*\).*/\1/p' "$WORK/best.o")
+	row "$input" "ours" "$( [ "$threads" = 0 ] && echo "$NCPU" || echo "$threads")" "$#" "$(bytes_of "$@")" "$recs" "$WORK/t"
+}
+
+goevtx_row() { # INPUT FILES...
+	local input=$1; shift
+	timeit "$WORK/t" "$BIN" -parser goevtx "$@" > "$WORK/o" 2>/dev/null
+	local recs; recs=$(sed -n 's/.* records=\([0-9]*\).*/\1/p' "$WORK/o")
+	row "$input" "golang-evtx" 1 "$#" "$(bytes_of "$@")" "$recs" "$WORK/t"
+}
+
+evtxexport_row() { # INPUT FILES...
+	local input=$1; shift
+	[ "$HAVE_EVTXEXPORT" = 1 ] || return 0
+	timeit "$WORK/t" sh -c 'for f in "$@"; do evtxexport -f xml "$f" > "$0/x.$(basename "$f" | md5sum | cut -c1-8).xml" 2>/dev/null || true; done' "$WORK" "$@"
+	local recs; recs=$(cat "$WORK"/x.*.xml | grep -c '^<Event ' || true)
+	rm -f "$WORK"/x.*.xml
+	row "$input" "evtxexport" 1 "$#" "$(bytes_of "$@")" "$recs" "$WORK/t"
+}
+
+cat_row() { # INPUT FILES...
+	local input=$1; shift
+	timeit "$WORK/t" cat "$@" > /dev/null
+	row "$input" "cat" 1 "$#" "$(bytes_of "$@")" "-" "$WORK/t"
+}
+
+for spec in "security.evtx:$SEC" "corpus:" "large ${LARGE_MB} MB:$LARGE"; do
+	name=${spec%%:*}; f=${spec#*:}
+	if [ "$name" = corpus ]; then set -- "${FILES[@]}"; else set -- "$f"; fi
+	native_row "$name" 1 "$@"
+	native_row "$name" 0 "$@"
+	[ "$name" = corpus ] || [ "$NCPU" -le 2 ] || native_row "$name" 2 "$@"
+	goevtx_row "$name" "$@"
+	evtxexport_row "$name" "$@"
+	cat_row "$name" "$@"
+done
+
+# Peak RSS of our decoder, file by file (all cores).
+maxrss=0; maxfile=
+for f in "${FILES[@]}" "$LARGE"; do
+	timeit "$WORK/t" "$BIN" -parser native -threads 0 "$f" > /dev/null
+	read -r _ _ _ rss < "$WORK/t"
+	if [ "$rss" -gt "$maxrss" ]; then maxrss=$rss; maxfile=$f; fi
+done
+
+echo "# EVTX decoding benchmark"
+echo
+echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr); $(go version | cut -d' ' -f3); date $(date -u +%Y-%m-%dT%H:%MZ)."
+echo
+echo "| input | tool | threads | files | MB | records | wall s | CPU s | MB/s per CPU s | records/s per CPU s | max RSS MiB |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+awk -F'\t' '{
+	mb=$5/1e6; cpu=($8>0)?$8:0.001
+	rec=($6=="-")?"-":sprintf("%d",$6); rps=($6=="-")?"-":sprintf("%.0f",$6/cpu)
+	printf "| %s | %s | %s | %s | %.1f | %s | %.3f | %.3f | %.1f | %s | %.1f |\n", $1,$2,$3,$4,mb,rec,$7,$8,mb/cpu,rps,$9/1024
+}' "$ROWS"
+echo
+awk -F'\t' '
+	$2=="ours" && $3==1 {ours[$1]=$8}
+	$2=="ours" && $3==2 {two[$1]=$7}
+	$2=="ours" && $3==1 {one[$1]=$7}
+	$2=="golang-evtx" {g[$1]=$8}
+	$2=="evtxexport" {x[$1]=$8}
+	END {
+		for (k in ours) {
+			line=sprintf("- %s: ours (1 thread) uses %.1fx less CPU than golang-evtx", k, g[k]/(ours[k]>0?ours[k]:0.001))
+			if (k in x) line=line sprintf(" and %.1fx less than evtxexport", x[k]/(ours[k]>0?ours[k]:0.001))
+			if (k in two && two[k]>0) line=line sprintf("; 2 threads are %.2fx faster (wall) than 1", one[k]/two[k])
+			print line "."
+		}
+	}'
+echo "- Peak RSS of our decoder over every corpus file and the large file: $((maxrss / 1024)) MiB ($(basename "$maxfile"))."
