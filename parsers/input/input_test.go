@@ -39,7 +39,7 @@ type member struct {
 	data []byte
 }
 
-func zipBytes(t *testing.T, members ...member) []byte {
+func zipBytes(t testing.TB, members ...member) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -60,7 +60,7 @@ func zipBytes(t *testing.T, members ...member) []byte {
 
 // rawZip writes one deflated member with the sizes and CRC given in its
 // header, whatever the data really is.
-func rawZip(t *testing.T, name string, data []byte, usize uint64, crc uint32) []byte {
+func rawZip(t testing.TB, name string, data []byte, usize uint64, crc uint32) []byte {
 	t.Helper()
 	var comp bytes.Buffer
 	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
@@ -78,7 +78,7 @@ func rawZip(t *testing.T, name string, data []byte, usize uint64, crc uint32) []
 	return buf.Bytes()
 }
 
-func gzBytes(t *testing.T, name string, data []byte) []byte {
+func gzBytes(t testing.TB, name string, data []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)

@@ -278,11 +278,18 @@ func (d *discoverer) zip(src source, depth int) {
 		d.skip(src.path, fmt.Errorf("zip: %w", err))
 		return
 	}
+	members := 0
+	defer func() {
+		if members == 0 {
+			d.skip(src.path, fmt.Errorf("%w: zip archive without files", ErrEmpty))
+		}
+	}()
 	for _, zf := range zr.File {
 		mpath := src.path + "!" + zf.Name
-		if strings.HasSuffix(zf.Name, "/") || zf.FileInfo().IsDir() {
-			continue // directory entries hold no data
+		if strings.HasSuffix(zf.Name, "/") && zf.UncompressedSize64 == 0 && zf.CompressedSize64 <= 2 {
+			continue // a directory entry: nothing to read, like a directory on disk
 		}
+		members++
 		if zf.Flags&1 != 0 {
 			d.skip(mpath, ErrEncrypted)
 			continue
