@@ -17,6 +17,7 @@ func FuzzDiscoverFile(f *testing.F) {
 	f.Add(zipBytes(f, member{"a.json", []byte(jsonLine)}, member{"b.evtx", evtxBytes[:64]}))
 	f.Add(gzBytes(f, "x.json", []byte(jsonLine)))
 	f.Add(rawZip(f, "liar.json", []byte(jsonLine+jsonLine), 10, 0))
+	f.Add(utf16Bytes("[{\"a\": \"\u00e9\"}]", false, true))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, "in")

@@ -16,6 +16,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"unicode/utf16"
 )
 
 // evtxBytes is not a valid EVTX file, only its magic and some bytes:
@@ -390,5 +392,55 @@ func TestDetect(t *testing.T) {
 func TestOptionsValidate(t *testing.T) {
 	if _, err := Discover(nil, Options{MaxRatio: -1}); err == nil {
 		t.Error("negative MaxRatio accepted")
+	}
+}
+
+func utf16Bytes(s string, big, bom bool) []byte {
+	var out []byte
+	put := func(c uint16) {
+		if big {
+			out = append(out, byte(c>>8), byte(c))
+		} else {
+			out = append(out, byte(c), byte(c>>8))
+		}
+	}
+	if bom {
+		put(0xFEFF)
+	}
+	for _, c := range utf16.Encode([]rune(s)) {
+		put(c)
+	}
+	return out
+}
+
+func TestUTF16JSON(t *testing.T) {
+	text := "[\r\n  {\"EventID\": 4688, \"CommandLine\": \"été 😀 C:\\\\x\"}\r\n]\r\n"
+	root := t.TempDir()
+	write(t, filepath.Join(root, "le.json"), utf16Bytes(text, false, true))
+	write(t, filepath.Join(root, "be.json"), utf16Bytes(text, true, true))
+	write(t, filepath.Join(root, "nobom.json"), utf16Bytes(text, false, false))
+	write(t, filepath.Join(root, "odd.json"), append(utf16Bytes(text, false, true), 'x'))
+	res, err := Discover([]string{root}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 4 || len(res.Skipped) != 0 {
+		t.Fatalf("files %v, skipped %v", res.Files, res.Skipped)
+	}
+	for _, f := range res.Files {
+		data, _, err := readAll(t, f)
+		want := text
+		if filepath.Base(f.Path) == "odd.json" {
+			want += "\uFFFD"
+		}
+		if err != nil || string(data) != want || f.Kind != KindJSON {
+			t.Errorf("%s: %v %q, %v", f.Path, f.Kind, data, err)
+		}
+	}
+	// Byte-at-a-time reads split code units and surrogate pairs.
+	r := newUTF16Reader(iotest.OneByteReader(bytes.NewReader(utf16Bytes(text, false, true))), false)
+	data, err := io.ReadAll(r)
+	if err != nil || string(data) != text {
+		t.Errorf("one byte at a time: %q, %v", data, err)
 	}
 }
