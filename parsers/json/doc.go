@@ -10,7 +10,8 @@
 // (pretty-printed) documents one after another, or any mix of these, with
 // any white space between them and an optional UTF-8 byte order mark. Each
 // top-level object, and each object element of a top-level array, is one
-// event. A malformed document is reported as a non-final
+// event; its Source has the line of its first byte (1-based) and that
+// byte's offset in the input. A malformed document is reported as a non-final
 // *parsers.ParseError (with its first line and byte offset) and counted in
 // Stats.Failed; decoding resumes at the next line that opens a document at
 // the same or a lower indentation (for JSON Lines: the next line).
