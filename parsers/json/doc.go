@@ -48,7 +48,9 @@
 //     aliases (EventId, ProviderName, ComputerName, Hostname,
 //     RecordNumber, LogName, ...).
 //
-// Values are kept as text: strings as decoded, numbers in their JSON
+// Values are kept as text: strings as decoded (bytes that are not valid
+// UTF-8 are kept as they are; escaped lone surrogates become U+FFFD, as
+// with encoding/json), numbers in their JSON
 // spelling (4688 stays "4688", 64-bit ids stay exact), booleans as "true"
 // and "false". A null is not stored. An array becomes one field per
 // element, under the same name.
