@@ -118,4 +118,3 @@ func FuzzScannerDifferential(f *testing.F) {
 		}
 	})
 }
-
