@@ -29,8 +29,9 @@ const (
 	KindUnknown Kind = iota
 	// KindEVTX is a Windows event log file (magic "ElfFile\x00").
 	KindEVTX
-	// KindJSON is JSON text: its first non-blank byte, after an optional
-	// UTF-8 byte order mark, is '{' or '['.
+	// KindJSON is JSON text: its first non-blank character, after an
+	// optional byte order mark, is '{' or '['. UTF-8 and UTF-16 are
+	// recognised; Content always reads as UTF-8.
 	KindJSON
 )
 
@@ -81,7 +82,9 @@ type File struct {
 // file: an EVTX member of an archive is decompressed into memory when it
 // is at most Options.MaxInMemory bytes, else into a temporary file that
 // Close removes. For JSON members of archives ReaderAt is nil and Size is
-// -1: they are decompressed as they are read.
+// -1: they are decompressed as they are read. JSON written in UTF-16 (as
+// Windows PowerShell writes it) is transcoded to UTF-8 as it is read,
+// also with a nil ReaderAt and a Size of -1.
 //
 // Reading an archive member past Options.MaxDecompressed fails with an
 // error wrapping ErrTooLarge; a member whose CRC-32 does not match fails

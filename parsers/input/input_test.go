@@ -16,6 +16,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"unicode/utf16"
 )
 
 // evtxBytes is not a valid EVTX file, only its magic and some bytes:
@@ -39,7 +41,7 @@ type member struct {
 	data []byte
 }
 
-func zipBytes(t *testing.T, members ...member) []byte {
+func zipBytes(t testing.TB, members ...member) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -60,7 +62,7 @@ func zipBytes(t *testing.T, members ...member) []byte {
 
 // rawZip writes one deflated member with the sizes and CRC given in its
 // header, whatever the data really is.
-func rawZip(t *testing.T, name string, data []byte, usize uint64, crc uint32) []byte {
+func rawZip(t testing.TB, name string, data []byte, usize uint64, crc uint32) []byte {
 	t.Helper()
 	var comp bytes.Buffer
 	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
@@ -78,7 +80,7 @@ func rawZip(t *testing.T, name string, data []byte, usize uint64, crc uint32) []
 	return buf.Bytes()
 }
 
-func gzBytes(t *testing.T, name string, data []byte) []byte {
+func gzBytes(t testing.TB, name string, data []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -390,5 +392,55 @@ func TestDetect(t *testing.T) {
 func TestOptionsValidate(t *testing.T) {
 	if _, err := Discover(nil, Options{MaxRatio: -1}); err == nil {
 		t.Error("negative MaxRatio accepted")
+	}
+}
+
+func utf16Bytes(s string, big, bom bool) []byte {
+	var out []byte
+	put := func(c uint16) {
+		if big {
+			out = append(out, byte(c>>8), byte(c))
+		} else {
+			out = append(out, byte(c), byte(c>>8))
+		}
+	}
+	if bom {
+		put(0xFEFF)
+	}
+	for _, c := range utf16.Encode([]rune(s)) {
+		put(c)
+	}
+	return out
+}
+
+func TestUTF16JSON(t *testing.T) {
+	text := "[\r\n  {\"EventID\": 4688, \"CommandLine\": \"été 😀 C:\\\\x\"}\r\n]\r\n"
+	root := t.TempDir()
+	write(t, filepath.Join(root, "le.json"), utf16Bytes(text, false, true))
+	write(t, filepath.Join(root, "be.json"), utf16Bytes(text, true, true))
+	write(t, filepath.Join(root, "nobom.json"), utf16Bytes(text, false, false))
+	write(t, filepath.Join(root, "odd.json"), append(utf16Bytes(text, false, true), 'x'))
+	res, err := Discover([]string{root}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 4 || len(res.Skipped) != 0 {
+		t.Fatalf("files %v, skipped %v", res.Files, res.Skipped)
+	}
+	for _, f := range res.Files {
+		data, _, err := readAll(t, f)
+		want := text
+		if filepath.Base(f.Path) == "odd.json" {
+			want += "\uFFFD"
+		}
+		if err != nil || string(data) != want || f.Kind != KindJSON {
+			t.Errorf("%s: %v %q, %v", f.Path, f.Kind, data, err)
+		}
+	}
+	// Byte-at-a-time reads split code units and surrogate pairs.
+	r := newUTF16Reader(iotest.OneByteReader(bytes.NewReader(utf16Bytes(text, false, true))), false)
+	data, err := io.ReadAll(r)
+	if err != nil || string(data) != text {
+		t.Errorf("one byte at a time: %q, %v", data, err)
 	}
 }

@@ -81,6 +81,8 @@ const (
 	typeJSON
 	typeZip
 	typeGzip
+	typeJSONUTF16LE
+	typeJSONUTF16BE
 )
 
 func detect(head []byte) fileType {
@@ -92,10 +94,48 @@ func detect(head []byte) fileType {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return typeGzip
 	}
+	if t := detectUTF16(head); t != typeUnknown {
+		return t
+	}
 	b := bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF"))
 	b = bytes.TrimLeft(b, " \t\r\n")
 	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
 		return typeJSON
+	}
+	return typeUnknown
+}
+
+// detectUTF16 finds JSON in UTF-16: after a byte order mark, or, without
+// one, a '{' or '[' in the low byte of the first code unit.
+func detectUTF16(head []byte) fileType {
+	var big bool
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		head = head[2:]
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		head, big = head[2:], true
+	case len(head) >= 2 && (head[0] == '{' || head[0] == '[') && head[1] == 0:
+	default:
+		return typeUnknown
+	}
+	for i := 0; i+1 < len(head); i += 2 {
+		c, z := head[i], head[i+1]
+		if big {
+			c, z = z, c
+		}
+		if z != 0 {
+			return typeUnknown
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			if big {
+				return typeJSONUTF16BE
+			}
+			return typeJSONUTF16LE
+		}
+		return typeUnknown
 	}
 	return typeUnknown
 }
@@ -121,6 +161,15 @@ func (d *discoverer) classify(src source, depth int) {
 			f.Open = d.openRandom(src)
 		}
 		d.res.Files = append(d.res.Files, f)
+	case typeJSONUTF16LE, typeJSONUTF16BE:
+		big := detect(head) == typeJSONUTF16BE
+		d.res.Files = append(d.res.Files, File{Path: src.path, Kind: KindJSON, Size: -1, Open: func() (*Content, error) {
+			rc, err := src.open()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", src.path, err)
+			}
+			return &Content{Reader: newUTF16Reader(rc, big), Size: -1, close: rc.Close}, nil
+		}})
 	case typeZip:
 		if depth >= d.opts.MaxNesting {
 			d.skip(src.path, fmt.Errorf("%w: more than %d levels", ErrTooDeep, d.opts.MaxNesting))
@@ -278,11 +327,18 @@ func (d *discoverer) zip(src source, depth int) {
 		d.skip(src.path, fmt.Errorf("zip: %w", err))
 		return
 	}
+	members := 0
+	defer func() {
+		if members == 0 {
+			d.skip(src.path, fmt.Errorf("%w: zip archive without files", ErrEmpty))
+		}
+	}()
 	for _, zf := range zr.File {
 		mpath := src.path + "!" + zf.Name
-		if strings.HasSuffix(zf.Name, "/") || zf.FileInfo().IsDir() {
-			continue // directory entries hold no data
+		if strings.HasSuffix(zf.Name, "/") && zf.UncompressedSize64 == 0 && zf.CompressedSize64 <= 2 {
+			continue // a directory entry: nothing to read, like a directory on disk
 		}
+		members++
 		if zf.Flags&1 != 0 {
 			d.skip(mpath, ErrEncrypted)
 			continue

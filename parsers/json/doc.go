@@ -10,7 +10,8 @@
 // (pretty-printed) documents one after another, or any mix of these, with
 // any white space between them and an optional UTF-8 byte order mark. Each
 // top-level object, and each object element of a top-level array, is one
-// event. A malformed document is reported as a non-final
+// event; its Source has the line of its first byte (1-based) and that
+// byte's offset in the input. A malformed document is reported as a non-final
 // *parsers.ParseError (with its first line and byte offset) and counted in
 // Stats.Failed; decoding resumes at the next line that opens a document at
 // the same or a lower indentation (for JSON Lines: the next line).
@@ -47,7 +48,9 @@
 //     aliases (EventId, ProviderName, ComputerName, Hostname,
 //     RecordNumber, LogName, ...).
 //
-// Values are kept as text: strings as decoded, numbers in their JSON
+// Values are kept as text: strings as decoded (bytes that are not valid
+// UTF-8 are kept as they are; escaped lone surrogates become U+FFFD, as
+// with encoding/json), numbers in their JSON
 // spelling (4688 stays "4688", 64-bit ids stay exact), booleans as "true"
 // and "false". A null is not stored. An array becomes one field per
 // element, under the same name.

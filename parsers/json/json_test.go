@@ -3,6 +3,7 @@ package json
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -508,5 +509,40 @@ func TestCanonicalChannel(t *testing.T) {
 		if got := canonicalChannel(in); got != want {
 			t.Errorf("canonicalChannel(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestTooManyValues(t *testing.T) {
+	in := `{"a": [` + strings.Repeat("1,", 200) + "1]}\n" + `{"EventID": 5}` + "\n"
+	evs, errs, _, err := decodeAll(t, strings.NewReader(in), "v.jsonl", Options{MaxValues: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].EventID != 5 || len(errs) != 1 || !errors.Is(errs[0].Err, ErrTooLarge) || errs[0].Line != 1 {
+		t.Fatalf("events %d, reports %v", len(evs), errs)
+	}
+}
+
+// Many nested values with distinct leaf names must stay fast (aliases are
+// checked with a set, not pairwise).
+func TestManyNestedValues(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"o": {`)
+	for i := 0; i < 20000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"k%d": %d`, i, i)
+	}
+	b.WriteString(`}}`)
+	evs, errs, _, err := decodeAll(t, strings.NewReader(b.String()), "n.json", Options{})
+	if err != nil || len(errs) != 0 || len(evs) != 1 {
+		t.Fatalf("err %v, reports %v, %d events", err, errs, len(evs))
+	}
+	if got := len(evs[0].Fields); got != 40000 {
+		t.Errorf("%d fields, want 20000 paths and 20000 aliases", got)
+	}
+	if v, _ := evs[0].Get("k19999"); v != "19999" {
+		t.Errorf("alias k19999 = %q", v)
 	}
 }

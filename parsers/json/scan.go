@@ -52,10 +52,11 @@ func (e *syntaxError) Unwrap() error { return e.err }
 // nodes. Its buffers are reused from one document to the next, so a
 // steady stream of documents costs no allocations here.
 type scanner struct {
-	data     []byte
-	pos      int
-	atEOF    bool // data ends at the end of the input
-	maxDepth int
+	data      []byte
+	pos       int
+	atEOF     bool // data ends at the end of the input
+	maxDepth  int
+	maxValues int
 
 	nodes []node
 	keys  []byte // unescaped member names
@@ -99,6 +100,16 @@ func (s *scanner) newNode(k kind) int32 {
 	return int32(len(s.nodes) - 1)
 }
 
+// tooMany reports whether the document has more values than allowed:
+// each value costs a node, so this bounds memory beyond the document's
+// own size.
+func (s *scanner) tooMany() error {
+	if len(s.nodes) >= s.maxValues {
+		return &syntaxError{s.pos, fmt.Errorf("%w: more than %d values in one document", ErrTooLarge, s.maxValues)}
+	}
+	return nil
+}
+
 func (s *scanner) skipWS() {
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
@@ -111,6 +122,9 @@ func (s *scanner) skipWS() {
 }
 
 func (s *scanner) value(depth int) (int32, error) {
+	if err := s.tooMany(); err != nil {
+		return -1, err
+	}
 	s.skipWS()
 	if s.pos >= len(s.data) {
 		return -1, s.more()

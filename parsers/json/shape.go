@@ -518,13 +518,26 @@ func (m *mapper) leaf(v string, mode walkMode) {
 // addAliases appends the leaf-name aliases of nested values whose name is
 // not already a field of the event, and lets them fill empty core fields.
 func (m *mapper) addAliases() {
+	if len(m.aliases) == 0 {
+		return
+	}
 	n := len(m.ev.Fields)
+	var names map[string]bool
+	if n*len(m.aliases) > 1<<12 {
+		// Many nested values: a set keeps this linear.
+		names = make(map[string]bool, n)
+		for _, f := range m.ev.Fields {
+			names[f.Name] = true
+		}
+	}
 	for _, a := range m.aliases {
-		dup := false
-		for _, f := range m.ev.Fields[:n] {
-			if f.Name == a.Name {
-				dup = true
-				break
+		dup := names[a.Name]
+		if names == nil {
+			for _, f := range m.ev.Fields[:n] {
+				if f.Name == a.Name {
+					dup = true
+					break
+				}
 			}
 		}
 		if !dup {

@@ -16,15 +16,18 @@ const (
 	maxMaxDocument = 1 << 30
 	// DefaultMaxDepth is the default bound on the nesting of one document.
 	DefaultMaxDepth = 512
-	initialBuffer   = 64 << 10
+	// DefaultMaxValues is the default bound on the values of one document.
+	DefaultMaxValues = 1 << 20
+	initialBuffer    = 64 << 10
 )
 
 // Errors wrapped by the *parsers.ParseError values a Unit reports, next to
 // parsers.ErrSyntax (malformed JSON) and parsers.ErrTruncated (the input
 // ends inside a document).
 var (
-	// ErrTooLarge: a document is larger than Options.MaxDocument. It is
-	// skipped without being buffered.
+	// ErrTooLarge: a document is larger than Options.MaxDocument (it is
+	// skipped without being buffered) or has more than Options.MaxValues
+	// values.
 	ErrTooLarge = errors.New("document too large")
 	// ErrNotObject: a document (or array element) is a valid JSON value
 	// but not an object, so it cannot be an event.
@@ -43,6 +46,11 @@ type Options struct {
 	// document; a deeper one is reported as a syntax error. Zero means
 	// DefaultMaxDepth.
 	MaxDepth int
+	// MaxValues bounds the number of JSON values (scalars, objects and
+	// arrays) in one document, which bounds the parser's memory beyond
+	// the document itself (about 32 bytes a value). A document with more
+	// is reported (ErrTooLarge) and skipped. Zero means DefaultMaxValues.
+	MaxValues int
 }
 
 func (o Options) withDefaults() Options {
@@ -54,6 +62,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxDepth <= 0 {
 		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MaxValues <= 0 {
+		o.MaxValues = DefaultMaxValues
 	}
 	return o
 }
@@ -89,6 +100,7 @@ func NewUnit(r io.Reader, path string, opts Options) *Unit {
 	opts = opts.withDefaults()
 	u := &Unit{r: r, path: path, opts: opts, line: 1}
 	u.sc.maxDepth = opts.MaxDepth
+	u.sc.maxValues = opts.MaxValues
 	u.m.sc = &u.sc
 	u.m.names = make(map[string]string)
 	return u
