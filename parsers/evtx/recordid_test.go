@@ -27,6 +27,14 @@ func TestRecordIDIsEventRecordID(t *testing.T) {
 				t.Errorf("%s: EventRecordID %q", ev.Source, s)
 				return nil
 			}
+			if want == 0 {
+				// A zero (damaged) System value falls back to the
+				// record header's id.
+				if ev.RecordID == 0 {
+					t.Errorf("%s: RecordID 0: no fallback to the header id", ev.Source)
+				}
+				return nil
+			}
 			if ev.RecordID != want {
 				t.Errorf("%s: RecordID %d, EventRecordID %d", ev.Source, ev.RecordID, want)
 			}
