@@ -106,6 +106,9 @@ type Config struct {
 	ShowHidden bool
 }
 
+// bundledPrefix marks the paths of embedded rules in reports.
+const bundledPrefix = "bundled:"
+
 // Plan is a prepared hunt: inputs found, rules loaded. Run runs it.
 type Plan struct {
 	Config  Config
@@ -137,9 +140,10 @@ func Prepare(cfg Config) (*Plan, error) {
 	p := &Plan{Config: cfg}
 	p.Options.Threads = cfg.Threads
 
+	// User rules come first: where a user rule has the id of a bundled
+	// one, the user's wins and the bundled copy is noted, not loaded.
 	var sigmaFiles, kqlFiles []RuleFile
-	if !cfg.NoBundled {
-		files, skipped := FindRules(rulepacks.FS, ".", "bundled:")
+	add := func(files []RuleFile, skipped []SkippedFile) {
 		p.RuleFilesSkipped = append(p.RuleFilesSkipped, skipped...)
 		for _, f := range files {
 			switch f.Kind {
@@ -151,16 +155,10 @@ func Prepare(cfg Config) (*Plan, error) {
 		}
 	}
 	for _, rp := range cfg.RulePaths {
-		files, skipped := FindRulesOnDisk(rp)
-		p.RuleFilesSkipped = append(p.RuleFilesSkipped, skipped...)
-		for _, f := range files {
-			switch f.Kind {
-			case SigmaRule:
-				sigmaFiles = append(sigmaFiles, f)
-			case KQLRule:
-				kqlFiles = append(kqlFiles, f)
-			}
-		}
+		add(FindRulesOnDisk(rp))
+	}
+	if !cfg.NoBundled {
+		add(FindRules(rulepacks.FS, ".", bundledPrefix))
 	}
 
 	if !cfg.NoSigma {
@@ -178,6 +176,7 @@ func Prepare(cfg Config) (*Plan, error) {
 		se := newSigmaEngine(sigmaFiles, opts, cfg.ShowHidden)
 		p.sigma = se
 		p.SigmaReport = se.report
+		p.Notes = append(p.Notes, se.dropBundledDuplicates()...)
 		p.Deselected += len(se.report.Skipped)
 		p.Options.Matchers = append(p.Options.Matchers, se)
 		if se.correlator != nil {

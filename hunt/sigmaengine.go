@@ -1,6 +1,10 @@
 package hunt
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	"github.com/loghunt/loghunt/hunt/sigma"
 	"github.com/loghunt/loghunt/parsers"
 )
@@ -67,4 +71,21 @@ func searchOf(m *sigma.Match, _ sigma.FieldValue) string {
 		return m.Searches[0]
 	}
 	return ""
+}
+
+// dropBundledDuplicates removes from the report the bundled rules that were
+// not loaded because a user rule has the same id (user rules load first),
+// and returns a note for each: that is an override, not a failure.
+func (e *sigmaEngine) dropBundledDuplicates() []string {
+	var notes []string
+	kept := e.report.Failed[:0]
+	for _, f := range e.report.Failed {
+		if strings.HasPrefix(f.Path, bundledPrefix) && errors.Is(f.Err, sigma.ErrDuplicateID) {
+			notes = append(notes, fmt.Sprintf("bundled rule %s (%s) not loaded: a rule given with -r has the same id", f.RuleID, f.Path))
+			continue
+		}
+		kept = append(kept, f)
+	}
+	e.report.Failed = kept
+	return notes
 }

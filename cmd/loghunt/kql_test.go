@@ -136,3 +136,24 @@ func TestCorpusBundledKQLIsVerbatim(t *testing.T) {
 		}
 	}
 }
+
+// TestCorpusSeedRuleAgreesWithSigmaHQ: the bundled azurewebsites rule and
+// SigmaHQ's own file flag the same sample events.
+func TestCorpusSeedRuleAgreesWithSigmaHQ(t *testing.T) {
+	hq := filepath.Join(testshared.Dir(t, "sigma", "rules"), "windows", "network_connection", "net_connection_win_domain_azurewebsites.yml")
+	bundled := sigmaTimes(t, samplesDir(), idAzure)
+	code, out, errOut := runCLI(t, "hunt", "-q", "--format", "jsonl", "--no-bundled", "-r", hq, samplesDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var theirs []string
+	for _, h := range readJSONL(t, out) {
+		if h.Rule.ID == idAzure {
+			theirs = append(theirs, h.Timestamp)
+		}
+	}
+	slices.Sort(theirs)
+	if len(bundled) == 0 || !slices.Equal(bundled, theirs) {
+		t.Fatalf("bundled %v, SigmaHQ %v", bundled, theirs)
+	}
+}
