@@ -51,3 +51,7 @@ func BenchmarkDecodeCAPI2(b *testing.B)    { benchmarkDecode(b, "capi2_chunk0.ev
 func BenchmarkDecodeSecurityFields(b *testing.B) {
 	benchmarkDecode(b, "security_chunk0.evtx", Options{Fields: []string{"EventID", "TargetUserName", "CommandLine"}})
 }
+
+func BenchmarkDecodeSecurityNoFields(b *testing.B) {
+	benchmarkDecode(b, "security_chunk0.evtx", Options{Fields: []string{}})
+}

@@ -36,8 +36,8 @@ type chunkUnit struct {
 	index int
 }
 
-// ChunkHeader is the header of one chunk.
-type ChunkHeader struct {
+// chunkHeader is the header of one chunk.
+type chunkHeader struct {
 	FirstRecordNum, LastRecordNum uint64
 	FirstRecordID, LastRecordID   uint64
 	HeaderSize                    uint32
@@ -48,9 +48,9 @@ type ChunkHeader struct {
 	Checksum                      uint32
 }
 
-func parseChunkHeader(b []byte) ChunkHeader {
+func parseChunkHeader(b []byte) chunkHeader {
 	le := binary.LittleEndian
-	return ChunkHeader{
+	return chunkHeader{
 		FirstRecordNum:  le.Uint64(b[8:]),
 		LastRecordNum:   le.Uint64(b[16:]),
 		FirstRecordID:   le.Uint64(b[24:]),
@@ -176,6 +176,13 @@ func (c *chunkDecoder) run(chunk []byte) error {
 }
 
 func allZero(b []byte) bool {
+	for len(b) >= 32 {
+		le := binary.LittleEndian
+		if le.Uint64(b)|le.Uint64(b[8:])|le.Uint64(b[16:])|le.Uint64(b[24:]) != 0 {
+			return false
+		}
+		b = b[32:]
+	}
 	for _, c := range b {
 		if c != 0 {
 			return false

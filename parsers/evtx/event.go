@@ -70,6 +70,8 @@ type normalizer struct {
 	pairs map[[2]string]string // interned Element_Attribute names
 
 	computer, channel, provider int // span indices, or -1
+
+	nameCache [256]nameSlot // Data Name texts by chunk offset
 }
 
 func (n *normalizer) intern(b []byte) string {
@@ -85,6 +87,32 @@ func (n *normalizer) intern(b []byte) string {
 	s := string(b)
 	n.names[s] = s
 	return s
+}
+
+// dataName returns the text of the Name attribute a of a <Data> element.
+// The name is nearly always a literal of the template, so it is cached by
+// its chunk offset.
+func (n *normalizer) dataName(doc *binxml.Doc, a int32) string {
+	v := doc.Nodes[a].Child
+	if v < 0 || doc.Nodes[v].Next >= 0 || doc.Nodes[v].Kind != binxml.KindValue || doc.Nodes[v].Type != binxml.TypeString {
+		var buf [128]byte
+		return n.intern(doc.AppendText(buf[:0], a))
+	}
+	off := doc.Nodes[v].Off
+	slot := &n.nameCache[(off>>1)%uint32(len(n.nameCache))]
+	if slot.gen == doc.Gen && slot.off == off && slot.s != "" {
+		return slot.s
+	}
+	var buf [128]byte
+	s := n.intern(doc.AppendText(buf[:0], a))
+	*slot = nameSlot{gen: doc.Gen, off: off, s: s}
+	return s
+}
+
+type nameSlot struct {
+	gen uint64
+	off uint32
+	s   string
 }
 
 func (n *normalizer) pair(a, b string) string {
@@ -342,9 +370,8 @@ func (n *normalizer) eventData(doc *binxml.Doc, ed int32) {
 		case doc.NameOf(nd) == "Data":
 			name := "Data"
 			if a := doc.Attr(c, "Name"); a >= 0 {
-				var buf [128]byte
-				if b := doc.AppendText(buf[:0], a); len(b) > 0 {
-					name = n.intern(b)
+				if s := n.dataName(doc, a); s != "" {
+					name = s
 				}
 			}
 			n.elem(doc, name, c)

@@ -4,22 +4,43 @@
 // Entry points:
 //   - ReadFile decodes a whole file sequentially, in record order. Use it when
 //     one goroutine reads one file.
-//   - Open returns a File whose Units (one per 64 KiB chunk) can be decoded
-//     concurrently by a worker pool; each Unit emits its records in order.
-//   - Decode decodes the units of an open File on several goroutines and
-//     emits events in file order.
-//   - Dump renders records as XML or JSON Lines (the shape of the evtx_dump
-//     tool), decoding chunks in parallel and writing in file order.
+//   - Open returns a File whose Units (one per 64 KiB chunk slot) can be
+//     decoded concurrently by the caller's worker pool; each Unit emits its
+//     records in order. This is the entry point of the hunt pipeline.
+//   - File.Decode decodes the chunks of one file on several goroutines and
+//     emits the events in file order (buffering clones per chunk).
+//   - File.Dump and DumpFile render records as XML or as JSON Lines in the
+//     shape of the evtx_dump tool, decoding chunks in parallel and writing
+//     in file order.
 //
 // Errors: Open fails only when the input is not an EVTX file at all (no file
-// header magic and no chunk where the first one should be). Everything else
-// — a damaged file header, a chunk with a bad magic, a checksum mismatch, a
-// truncated record or template — is reported as a non-final
-// *parsers.ParseError through the report callback, counted in
-// parsers.Stats, and the decoder goes on with the next record or chunk.
-// A record whose checksum does not match is still decoded, and its event is
-// flagged parsers.BadChecksum. With Options.Carve, records found in slack and
-// unallocated space are decoded too and flagged parsers.Recovered.
+// header magic and no chunk where the first one should be: ErrNotEVTX).
+// Everything else is non-final: it is reported as a *parsers.ParseError
+// through the report callback, counted in parsers.Stats, and decoding goes on.
+//   - A damaged file header is reported; the chunks are read anyway.
+//   - A chunk slot that is not all zeros and lacks the chunk magic is a
+//     bad chunk (Stats.BadChunks); chunks past the header's chunk count are
+//     read like the others.
+//   - A checksum mismatch (chunk header or event records) is counted once
+//     per chunk (Stats.BadChecksum); the records are decoded anyway and
+//     flagged parsers.BadChecksum.
+//   - A record whose BinXml is damaged (truncated template or value,
+//     unknown token) is a failed record (Stats.Failed); the next record is
+//     read.
+//   - A damaged record header (bad signature, impossible size) breaks the
+//     chain of records: it is a failed record, and the rest of the chunk is
+//     only read by carving. A zeroed record header ends the chunk's records
+//     without error (writers leave zero padding before the free space
+//     offset); non-zero bytes after it are reported, not counted.
+//
+// With Options.Carve, slack space (after the last record of a chunk, or
+// after a broken record header) and unallocated chunk slots are scanned
+// for record signatures; records found there are decoded and flagged
+// parsers.Recovered.
+//
+// Emitted events are only valid during the emit call (parsers.EmitFunc);
+// their field values share write-once text blocks, so Clone is cheap and a
+// cloned event stays valid.
 //
 // No input makes the decoder panic, loop forever or allocate more than a
 // bound derived from the 64 KiB chunk size.

@@ -78,8 +78,8 @@ type instr struct {
 	off   uint32 // text data (opText, opCDATA, opPI)
 	size  uint32
 	name  uint32 // index into Decoder.nameTab
-	tmpl  *Template
-	vals  int32 // first value in Decoder.vals (opTemplate)
+	tmpl  int32  // index into Decoder.live (opTemplate); no pointer, so no write barrier
+	vals  int32  // first value in Decoder.vals (opTemplate)
 	nvals int32
 }
 
@@ -92,11 +92,12 @@ type Value struct {
 
 // Template is a template definition cached for the current chunk.
 type Template struct {
-	Off  uint32
-	GUID [16]byte
-	code []instr
-	err  error
-	busy bool
+	index int32
+	Off   uint32
+	GUID  [16]byte
+	code  []instr
+	err   error
+	busy  bool
 }
 
 // Decoder decodes records of one chunk at a time. It is not safe for
@@ -106,6 +107,7 @@ type Decoder struct {
 	names   map[uint32]uint32 // name offset -> index into nameTab
 	nameTab []string
 	tmpls   map[uint32]*Template
+	live    []*Template // templates of this chunk, by index
 	intern  map[string]string
 	free    []*Template
 
@@ -145,11 +147,14 @@ func (d *Decoder) Reset(chunk []byte) {
 		d.free = append(d.free, t)
 	}
 	clear(d.tmpls)
+	clear(d.live)
+	d.live = d.live[:0]
 	if len(d.intern) > 1<<16 {
 		clear(d.intern)
 	}
 	d.Doc.Data = chunk
 	d.Doc.Names = d.nameTab
+	d.Doc.Gen++
 }
 
 // Chunk returns the chunk set by the last Reset.
@@ -439,7 +444,7 @@ func (d *Decoder) parseInstance(pos, end int, code []instr, nest int) ([]instr, 
 		d.vals = append(d.vals, Value{Type: typ, Off: uint32(p), Size: uint32(size)})
 		p += size
 	}
-	code = append(code, instr{op: opTemplate, tmpl: t, vals: int32(first), nvals: int32(n)})
+	code = append(code, instr{op: opTemplate, tmpl: t.index, vals: int32(first), nvals: int32(n)})
 	return code, p, nil
 }
 
@@ -465,6 +470,8 @@ func (d *Decoder) template(off uint32, nest int) (*Template, error) {
 	}
 	t.Off = off
 	copy(t.GUID[:], d.chunk[o+4:o+20])
+	t.index = int32(len(d.live))
+	d.live = append(d.live, t)
 	d.tmpls[off] = t
 	size := int(d.u32(o + 20))
 	body := o + 24
@@ -553,7 +560,7 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 				return err
 			}
 		case opTemplate:
-			if err := d.exec(in.tmpl.code, d.vals[in.vals:in.vals+in.nvals], nest+1); err != nil {
+			if err := d.exec(d.live[in.tmpl].code, d.vals[in.vals:in.vals+in.nvals], nest+1); err != nil {
 				return err
 			}
 		}

@@ -43,6 +43,9 @@ type Doc struct {
 	Names []string
 	// Data is the chunk the value offsets refer to.
 	Data []byte
+	// Gen changes whenever Data does (a new chunk): offsets into Data may
+	// key caches while Gen stays the same.
+	Gen uint64
 }
 
 func (d *Doc) reset(data []byte) {
