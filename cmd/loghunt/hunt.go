@@ -47,7 +47,7 @@ type huntFlags struct {
 func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 	if withRules {
 		fs.Var(listFlag{vals: &f.rules}, "r", "add Sigma or KQL rules from `PATH` (a file, or a directory read recursively); repeatable")
-		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r")
+		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r `PATH`")
 		fs.BoolVar(&f.noBundled, "no-bundled", false, "leave out the rules embedded in loghunt")
 		fs.StringVar(&f.minLevel, "min-level", "", "only rules of at least this `level` (informational, low, medium, high, critical)")
 		fs.Var(listFlag{vals: &f.status, split: true}, "status", "only rules with one of these `statuses` (comma-separated: stable,test,experimental...)")
@@ -57,7 +57,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 	}
 	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
 	fs.StringVar(&f.format, "format", "", "output `format`: table, csv or jsonl (default: from -o's extension, else table)")
-	fs.IntVar(&f.threads, "threads", 0, "number of worker `threads` (default: all cores)")
+	fs.IntVar(&f.threads, "threads", 0, "number of worker threads, `N` (default: all cores)")
 	fs.BoolVar(&f.stats, "stats", false, "print records parsed/recovered/failed per file in the summary")
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
 	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary on the terminal")
