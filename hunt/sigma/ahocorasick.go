@@ -6,9 +6,10 @@ package sigma
 // deeper states keep only their trie children and fall back along failure
 // links. This bounds memory to a few MiB for the whole SigmaHQ rule set.
 //
-// Bytes that occur in no needle share class 0; all bytes >= 0x80 share one
-// class, which can only add hits (the prefilter stays a necessary
-// condition), never lose one.
+// Bytes that occur in no needle share class 0; every other byte has its
+// own class. Should the needles use more than 255 distinct bytes, all
+// bytes >= 0x80 share one class, which can only add hits (the prefilter
+// stays a necessary condition), never lose one.
 type acAutomaton struct {
 	class    [256]uint8
 	nClasses int32
@@ -40,13 +41,22 @@ func newAC(needles []string) *acAutomaton {
 			used[n[i]] = true
 		}
 	}
+	nUsed := 0
+	for _, u := range used {
+		if u {
+			nUsed++
+		}
+	}
+	// Every byte a needle uses gets its own class when they fit in a
+	// uint8; otherwise all bytes >= 0x80 share one.
+	collapseHigh := nUsed > 255
 	nc := int32(1)
 	high := uint8(0)
 	for b := 0; b < 256; b++ {
 		if !used[b] {
 			continue
 		}
-		if b >= 0x80 {
+		if b >= 0x80 && collapseHigh {
 			if high == 0 {
 				high = uint8(nc)
 				nc++
@@ -57,8 +67,10 @@ func newAC(needles []string) *acAutomaton {
 		a.class[b] = uint8(nc)
 		nc++
 	}
-	for b := 0x80; b < 256; b++ {
-		a.class[b] = high // unused high bytes too: they may be part of a needle's character
+	if collapseHigh {
+		for b := 0x80; b < 256; b++ {
+			a.class[b] = high // unused high bytes too: they may be part of a needle's character
+		}
 	}
 	a.nClasses = nc
 
@@ -185,8 +197,10 @@ func (a *acAutomaton) next(s int32, c uint8) int32 {
 	}
 }
 
-// scan sets hits[id] = stamp for every needle occurring in s.
-func (a *acAutomaton) scan(s string, hits []uint32, stamp uint32) {
+// scan reports the needles occurring in s: for each needle id whose
+// plan-wide id g = gid[id] is not yet marked (hits[g] != stamp), it marks
+// it and appends g to dst.
+func (a *acAutomaton) scan(s string, gid []int32, hits []uint32, stamp uint32, dst []int32) []int32 {
 	st := int32(0)
 	for i := 0; i < len(s); i++ {
 		c := a.class[s[i]]
@@ -200,8 +214,12 @@ func (a *acAutomaton) scan(s string, hits []uint32, stamp uint32) {
 		}
 		for o := st; o >= 0; o = a.dict[o] {
 			for id := a.out[o]; id >= 0; id = a.outNext[id] {
-				hits[id] = stamp
+				if g := gid[id]; hits[g] != stamp {
+					hits[g] = stamp
+					dst = append(dst, g)
+				}
 			}
 		}
 	}
+	return dst
 }
