@@ -45,8 +45,16 @@ type scanUnit struct {
 	field   int              // rule field id; -1: every event value
 	mapping *compiledMapping // set when the route's mapping computes field
 	eq      map[string]int32 // lower-case value -> plan needle id
-	ac      *acAutomaton     // substring needles, or nil
-	gid     []int32          // automaton needle index -> plan needle id
+	// eqLens has bit n set when some equality needle is n bytes long
+	// (bit 63: 63 or more); eqFirst has bit b set when one starts with
+	// byte b. They spare most values a lookup.
+	eqLens  uint64
+	eqFirst [4]uint64
+	ac      *acAutomaton // substring needles shorter than gramLen, or nil
+	gid     []int32      // automaton needle index -> plan needle id
+	minLen  int          // shortest needle of ac
+	grams   *gramSet     // substring needles of gramLen bytes or more, or nil
+	ggid    []int32      // gram needle index -> plan needle id
 }
 
 type unitKey struct {
@@ -74,6 +82,7 @@ func (m *compiledMapping) maps(id int) bool {
 type planBuilder struct {
 	plans map[string]*plan
 	acs   map[string]*acAutomaton
+	grams map[string]*gramSet
 }
 
 // buildPlans makes the plan of every routed channel and event ID, of every
@@ -83,7 +92,7 @@ func (rs *Ruleset) buildPlans() {
 	for _, cr := range rs.rules {
 		cr.req = condReq(cr.det.cond, cr.det)
 	}
-	pb := &planBuilder{plans: map[string]*plan{}, acs: map[string]*acAutomaton{}}
+	pb := &planBuilder{plans: map[string]*plan{}, acs: map[string]*acAutomaton{}, grams: map[string]*gramSet{}}
 	rs.plans = map[bucketKey]*plan{}
 	for key, gs := range rs.buckets {
 		var all []*group
@@ -173,9 +182,12 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 		}
 	}
 
+	// Needles per unit: equality ones into a hash set, short substring
+	// ones into an automaton, long ones into a gram set.
+	subs := make([][]string, len(p.units))
+	grams := make([][]uint64, len(p.units))
 	for ui := range p.units {
 		u := &p.units[ui]
-		var subs []string
 		for _, un := range unitNeedles[ui] {
 			id := ids[un]
 			if un.eq {
@@ -183,20 +195,45 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 					u.eq = map[string]int32{}
 				}
 				u.eq[un.lit] = id
+				u.eqLens |= 1 << min(len(un.lit), 63)
+				if un.lit != "" {
+					u.eqFirst[un.lit[0]>>6] |= 1 << (un.lit[0] & 63)
+				}
 				continue
 			}
-			subs = append(subs, un.lit)
+			if len(un.lit) >= gramLen {
+				grams[ui] = append(grams[ui], gramOf(un.lit))
+				u.ggid = append(u.ggid, id)
+				continue
+			}
+			subs[ui] = append(subs[ui], un.lit)
 			u.gid = append(u.gid, id)
 		}
-		if len(subs) > 0 {
-			k := strings.Join(subs, "\x00")
-			a, ok := pb.acs[k]
+	}
+	for ui := range p.units {
+		if len(grams[ui]) > 0 {
+			k := fmt.Sprint(grams[ui])
+			g, ok := pb.grams[k]
 			if !ok {
-				a = newAC(subs)
-				pb.acs[k] = a
+				g = newGramSet(grams[ui])
+				pb.grams[k] = g
 			}
-			u.ac = a
+			p.units[ui].grams = g
 		}
+		if len(subs[ui]) == 0 {
+			continue
+		}
+		p.units[ui].minLen = len(subs[ui][0])
+		for _, n := range subs[ui] {
+			p.units[ui].minLen = min(p.units[ui].minLen, len(n))
+		}
+		k := strings.Join(subs[ui], "\x00")
+		a, ok := pb.acs[k]
+		if !ok {
+			a = newAC(subs[ui])
+			pb.acs[k] = a
+		}
+		p.units[ui].ac = a
 	}
 	// Units computed by a mapping go last, grouped by mapping, so the scan
 	// applies each mapping once.
@@ -247,8 +284,8 @@ func (sc *scratch) scan(p *plan) {
 			}
 		}
 		if u.field < 0 {
-			for v := 0; v < sc.nEvVals; v++ {
-				sc.scanValue(u, int32(v))
+			for v := int32(0); v < int32(sc.nEvVals); v++ {
+				sc.scanValue(u, v)
 			}
 			continue
 		}
@@ -271,17 +308,49 @@ func (sc *scratch) scan(p *plan) {
 	slices.Sort(sc.cands)
 }
 
+// scanValue looks value v up in the unit's equality needles and runs it
+// through the unit's automaton and gram set, skipping those whose needles
+// are all longer than the value.
 func (sc *scratch) scanValue(u *scanUnit, v int32) {
-	low := sc.lower(v)
-	if u.eq != nil {
-		if id, ok := u.eq[low]; ok && sc.hits[id] != sc.epoch {
+	if u.eq != nil && u.eqMay(&sc.vals[v]) {
+		if id, ok := u.eq[sc.lower(v)]; ok && sc.hits[id] != sc.epoch {
 			sc.hits[id] = sc.epoch
 			sc.found = append(sc.found, id)
 		}
 	}
-	if u.ac != nil {
-		sc.found = u.ac.scan(low, u.gid, sc.hits, sc.epoch, sc.found)
+	if u.ac == nil && u.grams == nil {
+		return
 	}
+	t := sc.scanText(v)
+	if u.ac != nil && len(t) >= u.minLen {
+		sc.found = u.ac.scan(t, u.gid, sc.hits, sc.epoch, sc.found)
+	}
+	if u.grams != nil && len(t) >= gramLen {
+		sc.found = u.grams.scan(t, sc.vals[v].ascii == 1, u.ggid, sc.hits, sc.epoch, sc.found)
+	}
+}
+
+// eqMay reports whether value f may equal an equality needle of u. The
+// length and first byte of an ASCII value are those of its lower-case
+// form (with the letter folded); other values are always looked up.
+func (u *scanUnit) eqMay(f *fval) bool {
+	r := f.raw
+	if f.hasLow {
+		r = f.low
+	} else if !f.isASCII() {
+		return true
+	}
+	if u.eqLens&(1<<min(len(r), 63)) == 0 {
+		return false
+	}
+	if r == "" {
+		return true
+	}
+	c := r[0]
+	if c >= 'A' && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return u.eqFirst[c>>6]&(1<<(c&63)) != 0
 }
 
 // holds reports whether every clause of a candidate has a needle found.

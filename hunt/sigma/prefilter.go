@@ -29,7 +29,7 @@ import (
 // as it is usually the distinctive part (a file name, an argument).
 // Equality needles are kept whole, whatever their length.
 const (
-	minNeedle = 3
+	minNeedle = 2
 	maxNeedle = 12
 )
 

@@ -160,3 +160,87 @@ func foldSafe(r rune) bool {
 	}
 	return true
 }
+
+// regexLenBounds returns byte-length bounds of the strings a regular
+// expression can match: a value shorter than minLen has no match; when the
+// expression is anchored at both ends of the text, neither has one longer
+// than maxLen (-1: unbounded). A rune is 1 to utf8.UTFMax bytes (an
+// invalid byte counts as one rune).
+func regexLenBounds(expr string) (minLen, maxLen int) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return 0, -1
+	}
+	re = re.Simplify()
+	lo, hi := runeBounds(re)
+	if hi < 0 || !anchoredBothEnds(re) {
+		return lo, -1
+	}
+	return lo, hi * utf8.UTFMax
+}
+
+func anchoredBothEnds(re *syntax.Regexp) bool {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 {
+		return false
+	}
+	return re.Sub[0].Op == syntax.OpBeginText && re.Sub[len(re.Sub)-1].Op == syntax.OpEndText
+}
+
+// runeBounds returns the fewest and most runes re matches (-1: no limit).
+func runeBounds(re *syntax.Regexp) (lo, hi int) {
+	const capRunes = 1 << 20
+	clampAdd := func(a, b int) int {
+		if a < 0 || b < 0 {
+			return -1
+		}
+		return min(a+b, capRunes)
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		return len(re.Rune), len(re.Rune)
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1, 1
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return 0, 0
+	case syntax.OpCapture:
+		return runeBounds(re.Sub[0])
+	case syntax.OpStar:
+		return 0, -1
+	case syntax.OpPlus:
+		l, _ := runeBounds(re.Sub[0])
+		return l, -1
+	case syntax.OpQuest:
+		_, h := runeBounds(re.Sub[0])
+		return 0, h
+	case syntax.OpRepeat:
+		l, h := runeBounds(re.Sub[0])
+		lo = min(l*re.Min, capRunes)
+		if re.Max < 0 || h < 0 {
+			return lo, -1
+		}
+		return lo, min(h*re.Max, capRunes)
+	case syntax.OpConcat:
+		for _, s := range re.Sub {
+			l, h := runeBounds(s)
+			lo = min(lo+l, capRunes)
+			hi = clampAdd(hi, h)
+		}
+		return lo, hi
+	case syntax.OpAlternate:
+		lo = capRunes
+		for _, s := range re.Sub {
+			l, h := runeBounds(s)
+			lo = min(lo, l)
+			if h < 0 || hi < 0 {
+				hi = -1
+			} else {
+				hi = max(hi, h)
+			}
+		}
+		return lo, hi
+	}
+	return 0, -1
+}

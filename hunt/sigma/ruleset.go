@@ -89,6 +89,7 @@ func (rs *Ruleset) Rules() []*Rule {
 type fval struct {
 	raw, low string
 	hasLow   bool
+	ascii    uint8 // 0 unknown, 1 ASCII, 2 not
 	name     string
 }
 
@@ -117,10 +118,16 @@ type scratch struct {
 	exStamp, foStamp, ovStamp              []uint32
 	epoch, ovEpoch                         uint32
 
-	names  map[string]nameRes
-	state  []uint8
-	fstate []uint8
-	match  Match
+	names map[string]nameRes
+	// posNames[i] is the name last seen at field position i, resolved
+	// as posRes[i].
+	posNames []string
+	posRes   []nameRes
+	state    []uint8
+	fstate   []uint8
+	match    Match
+	ctx      evalCtx // the rule being evaluated
+	fctx     evalCtx // the filter being evaluated
 
 	// prefilter: hits[needle] == epoch when it occurred; found lists
 	// them; rstamp[rule] == epoch when the rule is a candidate; cands
@@ -185,10 +192,23 @@ func (sc *scratch) load(ev *parsers.Event) {
 	for i := range ev.Fields {
 		f := &ev.Fields[i]
 		sc.vals = append(sc.vals, fval{raw: f.Value, name: f.Name})
-		res, ok := sc.names[f.Name]
-		if !ok {
-			res = sc.rs.resolveName(f.Name)
-			sc.names[f.Name] = res
+		// Events of one kind list the same names in the same order, so
+		// the name at this position last time is checked first.
+		var res nameRes
+		if i < len(sc.posNames) && sc.posNames[i] == f.Name {
+			res = sc.posRes[i]
+		} else {
+			var ok bool
+			res, ok = sc.names[f.Name]
+			if !ok {
+				res = sc.rs.resolveName(f.Name)
+				sc.names[f.Name] = res
+			}
+			for len(sc.posNames) <= i {
+				sc.posNames = append(sc.posNames, "")
+				sc.posRes = append(sc.posRes, nameRes{})
+			}
+			sc.posNames[i], sc.posRes[i] = f.Name, res
 		}
 		v := int32(i)
 		if res.exact >= 0 {
@@ -254,6 +274,29 @@ func (sc *scratch) lower(v int32) string {
 		f.hasLow = true
 	}
 	return f.low
+}
+
+// scanText returns value v as an automaton scans it: raw when it is
+// ASCII (the automata fold ASCII case), else lower-cased.
+func (sc *scratch) scanText(v int32) string {
+	if f := &sc.vals[v]; f.isASCII() {
+		return f.raw
+	}
+	return sc.lower(v)
+}
+
+// isASCII reports whether the raw value is ASCII, computing it once.
+func (f *fval) isASCII() bool {
+	if f.ascii == 0 {
+		f.ascii = 1
+		for i := 0; i < len(f.raw); i++ {
+			if f.raw[i] >= 0x80 {
+				f.ascii = 2
+				break
+			}
+		}
+	}
+	return f.ascii == 1
 }
 
 func (sc *scratch) lowerInto(s string) string {
@@ -419,15 +462,19 @@ func (c *evalCtx) search(i int) bool {
 func (sc *scratch) evalRule(cr *compiledRule, fn func(*Match)) {
 	st := sc.state[:len(cr.det.searches)]
 	clear(st)
-	c := evalCtx{sc: sc, det: cr.det, state: st}
-	if !cr.det.cond.eval(&c) {
+	// The contexts live in the scratch: condition nodes are interfaces,
+	// so a local one would escape to the heap on every rule.
+	c := &sc.ctx
+	*c = evalCtx{sc: sc, det: cr.det, state: st}
+	if !cr.det.cond.eval(c) {
 		return
 	}
 	for _, f := range cr.filters {
 		fst := sc.fstate[:len(f.searches)]
 		clear(fst)
-		fc := evalCtx{sc: sc, det: f, state: fst}
-		if f.cond.eval(&fc) {
+		fc := &sc.fctx
+		*fc = evalCtx{sc: sc, det: f, state: fst}
+		if f.cond.eval(fc) {
 			return
 		}
 	}
@@ -540,7 +587,11 @@ func (sc *scratch) matchValue(fm *fieldMatcher, p *valueMatcher, v int32) bool {
 		}
 		return p.str.match(sc.vals[v].raw)
 	case vmRegexp:
-		return p.re.MatchString(sc.vals[v].raw)
+		raw := sc.vals[v].raw
+		if len(raw) < p.reMin || p.reMax >= 0 && len(raw) > p.reMax {
+			return false
+		}
+		return p.re.MatchString(raw)
 	case vmCIDR:
 		a, ok := parseIP(sc.vals[v].raw)
 		return ok && p.net.Contains(a)
