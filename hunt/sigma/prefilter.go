@@ -163,65 +163,48 @@ func sameClause(a, b clause) bool {
 	return true
 }
 
-// patNeedles returns the needles of which a value matching the pattern
-// contains (or equals) one, or false when there are none worth indexing.
-func patNeedles(fm *fieldMatcher, p *valueMatcher) ([]needle, bool) {
+// patReq returns the requirement of one value pattern of fm, or nil.
+func patReq(fm *fieldMatcher, p *valueMatcher) cnf {
 	switch p.kind {
 	case vmRegexp:
-		lits := regexNeedles(p.re.String())
-		if lits == nil {
-			return nil, false
+		r := regexReq(p.re.String())
+		for _, c := range r {
+			for i := range c {
+				c[i].field = fm.field
+			}
 		}
-		out := make([]needle, len(lits))
-		for i, l := range lits {
-			out[i] = needle{field: fm.field, lit: l}
-		}
-		return out, true
+		return r
 	case vmStr:
 	default:
-		return nil, false
+		return nil
 	}
 	if p.str.op == opEqual {
 		// Exact: lower(value) == lit when folding; value == lit (so
 		// lower(value) == lower(lit)) when cased.
-		return []needle{{field: fm.field, lit: toLower(p.str.lit), eq: true}}, true
+		return cnf{clause{{field: fm.field, lit: toLower(p.str.lit), eq: true}}}
 	}
 	n := toLower(p.str.needle())
 	if len(n) > maxNeedle {
 		n = n[len(n)-maxNeedle:]
 	}
 	if len(n) < minNeedle {
-		return nil, false
+		return nil
 	}
-	return []needle{{field: fm.field, lit: n}}, true
+	return cnf{clause{{field: fm.field, lit: n}}}
 }
 
 func fieldReq(fm *fieldMatcher) cnf {
 	if fm.kind != fmValues || fm.neq || len(fm.pats) == 0 {
 		return nil
 	}
-	var c clause
+	rs := make([]cnf, len(fm.pats))
 	for i := range fm.pats {
-		ns, ok := patNeedles(fm, &fm.pats[i])
-		if !ok {
-			if fm.all {
-				continue
-			}
-			return nil
-		}
-		if fm.all {
-			// Every pattern must match: one pattern's needles suffice.
-			if len(c) == 0 || clause(ns).score() > c.score() {
-				c = ns
-			}
-			continue
-		}
-		c = union(c, ns)
+		rs[i] = patReq(fm, &fm.pats[i])
 	}
-	if len(c) == 0 {
-		return nil
+	if fm.all {
+		return andOf(rs) // every pattern must match
 	}
-	return cnf{c}
+	return orOf(rs)
 }
 
 func searchReq(s *search) cnf {

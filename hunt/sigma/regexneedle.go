@@ -7,87 +7,81 @@ import (
 	"unicode/utf8"
 )
 
-// regexNeedles returns lower-case literals of which at least one occurs
-// in the lower-cased form of every string the regular expression matches
-// somewhere, or nil when it finds none worth indexing. It reads the
-// parsed expression: a literal is required, a concatenation needs what
-// any one part needs, an alternation needs one of what each branch needs,
-// and anything optional or a character class needs nothing.
-func regexNeedles(expr string) []string {
+// regexReq returns a requirement (with needle fields unset) that holds
+// for the lower-cased form of every string the regular expression matches
+// somewhere, or nil when it finds none. It reads the parsed expression: a
+// literal is required, a concatenation needs what each of its parts needs
+// (runs of adjacent literals count as one longer literal), an alternation
+// needs what one of its branches needs, and anything optional or a
+// character class needs nothing. Regex literals become needles from one
+// byte on: without them the rule would be evaluated on every event.
+func regexReq(expr string) cnf {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	lits := regexReq(re.Simplify())
-	if len(lits) == 0 {
+	return reReq(re.Simplify())
+}
+
+// regexNeedles returns the literals of the most selective clause of
+// regexReq(expr), or nil.
+func regexNeedles(expr string) []string {
+	r := regexReq(expr)
+	if len(r) == 0 {
 		return nil
 	}
-	out := make([]string, 0, len(lits))
-	for _, l := range lits {
-		if len(l) > maxNeedle {
-			l = l[len(l)-maxNeedle:]
-		}
-		if len(l) < minNeedle {
-			return nil
-		}
-		if !containsStr(out, l) {
-			out = append(out, l)
-		}
+	var out []string
+	for _, n := range r.best() {
+		out = append(out, n.lit)
 	}
 	return out
 }
 
-func containsStr(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
+// litReq is the requirement of one literal run: the run itself, cut to
+// its last maxNeedle bytes.
+func litReq(run string) cnf {
+	if run == "" {
+		return nil
 	}
-	return false
+	if len(run) > maxNeedle {
+		run = run[len(run)-maxNeedle:]
+	}
+	return cnf{clause{{field: -1, lit: run}}}
 }
 
-// regexReq returns the literals (one of which is required) of re, or nil.
-func regexReq(re *syntax.Regexp) []string {
+func reReq(re *syntax.Regexp) cnf {
 	switch re.Op {
 	case syntax.OpLiteral:
-		return bestLit(litRuns(re))
-	case syntax.OpCapture, syntax.OpPlus:
-		return regexReq(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return regexReq(re.Sub[0])
-		}
-	case syntax.OpAlternate:
-		var out []string
-		for _, s := range re.Sub {
-			r := regexReq(s)
-			if r == nil {
-				return nil
-			}
-			out = append(out, r...)
-		}
-		return out
-	case syntax.OpConcat:
-		// Adjacent literals form one longer literal; any other part may
-		// bring its own requirement. Keep the most selective.
-		var best []string
-		consider := func(r []string) {
-			if r != nil && (best == nil || litScore(r) > litScore(best)) {
+		var best string
+		for _, r := range litRuns(re) {
+			if len(r) > len(best) {
 				best = r
 			}
 		}
+		return litReq(best)
+	case syntax.OpCapture, syntax.OpPlus:
+		return reReq(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return reReq(re.Sub[0])
+		}
+	case syntax.OpAlternate:
+		alts := make([]cnf, len(re.Sub))
+		for i, s := range re.Sub {
+			alts[i] = reReq(s)
+		}
+		return orOf(alts)
+	case syntax.OpConcat:
+		var parts []cnf
 		var run strings.Builder
 		flush := func() {
-			if run.Len() > 0 {
-				consider([]string{run.String()})
-				run.Reset()
-			}
+			parts = append(parts, litReq(run.String()))
+			run.Reset()
 		}
 		for _, s := range re.Sub {
 			switch s.Op {
 			case syntax.OpLiteral:
-				runs := litRuns(s)
-				for i, r := range runs {
+				for i, r := range litRuns(s) {
 					if i > 0 {
 						flush()
 					}
@@ -97,36 +91,13 @@ func regexReq(re *syntax.Regexp) []string {
 				// Zero-width: consumes nothing, so the run goes on.
 			default:
 				flush()
-				consider(regexReq(s))
+				parts = append(parts, reReq(s))
 			}
 		}
 		flush()
-		return best
+		return andOf(parts)
 	}
 	return nil
-}
-
-// litScore ranks literal sets like clause.score.
-func litScore(lits []string) int {
-	s := 1 << 20
-	for _, l := range lits {
-		s = min(s, len(l))
-	}
-	return s*1000 - min(len(lits), 999)
-}
-
-// bestLit returns the longest of runs as a one-element set, or nil.
-func bestLit(runs []string) []string {
-	best := ""
-	for _, r := range runs {
-		if len(r) > len(best) {
-			best = r
-		}
-	}
-	if best == "" {
-		return nil
-	}
-	return []string{best}
 }
 
 // litRuns returns a literal node's text lower-cased, split where a rune
