@@ -1,19 +1,25 @@
 package sigma
 
 // acAutomaton is an Aho-Corasick automaton over lower-case needles. The
-// shallow states (where a scan spends nearly all its time) have dense
-// transition rows over byte classes, so most bytes cost one table lookup;
-// deeper states keep only their trie children and fall back along failure
-// links. This bounds memory to a few MiB for the whole SigmaHQ rule set.
+// states have dense transition rows over byte classes, so a byte costs one
+// table lookup, whose flag bit also says whether the target state ends a
+// needle. Only in the largest automata are the deepest states (beyond
+// maxDenseCells) kept as trie children with failure links.
 //
-// Bytes that occur in no needle share class 0; all bytes >= 0x80 share one
-// class, which can only add hits (the prefilter stays a necessary
-// condition), never lose one.
+// Bytes that occur in no needle share class 0; every other byte has its
+// own class. Should the needles use more than 255 distinct bytes, all
+// bytes >= 0x80 share one class, which can only add hits (the prefilter
+// stays a necessary condition), never lose one.
 type acAutomaton struct {
 	class    [256]uint8
 	nClasses int32
-	dense    int32   // states [0, dense) have rows in delta
-	delta    []int32 // state*nClasses + class -> state, for dense states
+	dense    int32 // states [0, dense) have rows in d16 or d32
+	// Transition rows of the dense states: state*nClasses + class ->
+	// target state, with flag16 (flag32) set when the target has output.
+	// d16 when every state number fits in 15 bits, else d32.
+	d16   []uint16
+	d32   []uint32
+	delta []int32 // unflagged rows while building; nil after
 	// Trie children of every state, as a sibling list.
 	firstChild, nextSibling []int32
 	label                   []uint8
@@ -29,8 +35,16 @@ type acAutomaton struct {
 	nNeedles int
 }
 
-// maxDenseStates bounds the dense part of the automaton.
-const maxDenseStates = 8192
+// maxDenseCells bounds the dense part of one automaton (4 Mi cells: 8
+// MiB with 16-bit cells). Small automata are dense throughout; the
+// largest (the process_creation CommandLine needles of SigmaHQ) keep only
+// their deepest, rarely visited states sparse.
+const maxDenseCells = 1 << 22
+
+const (
+	flag16 = 1 << 15
+	flag32 = 1 << 31
+)
 
 func newAC(needles []string) *acAutomaton {
 	a := &acAutomaton{nNeedles: len(needles), outNext: make([]int32, len(needles))}
@@ -40,13 +54,22 @@ func newAC(needles []string) *acAutomaton {
 			used[n[i]] = true
 		}
 	}
+	nUsed := 0
+	for _, u := range used {
+		if u {
+			nUsed++
+		}
+	}
+	// Every byte a needle uses gets its own class when they fit in a
+	// uint8; otherwise all bytes >= 0x80 share one.
+	collapseHigh := nUsed > 255
 	nc := int32(1)
 	high := uint8(0)
 	for b := 0; b < 256; b++ {
 		if !used[b] {
 			continue
 		}
-		if b >= 0x80 {
+		if b >= 0x80 && collapseHigh {
 			if high == 0 {
 				high = uint8(nc)
 				nc++
@@ -57,8 +80,15 @@ func newAC(needles []string) *acAutomaton {
 		a.class[b] = uint8(nc)
 		nc++
 	}
-	for b := 0x80; b < 256; b++ {
-		a.class[b] = high // unused high bytes too: they may be part of a needle's character
+	if collapseHigh {
+		for b := 0x80; b < 256; b++ {
+			a.class[b] = high // unused high bytes too: they may be part of a needle's character
+		}
+	}
+	// ASCII upper-case letters share their lower-case letter's class, so
+	// an ASCII value scans the same raw as lower-cased.
+	for b := 'A'; b <= 'Z'; b++ {
+		a.class[b] = a.class[b+'a'-'A']
 	}
 	a.nClasses = nc
 
@@ -128,7 +158,7 @@ func newAC(needles []string) *acAutomaton {
 	a.fail = make([]int32, n)
 	a.dict = make([]int32, n)
 	a.term = make([]bool, n)
-	a.dense = int32(min(n, maxDenseStates))
+	a.dense = int32(max(1, min(n, maxDenseCells/int(nc))))
 	a.delta = make([]int32, int(a.dense)*int(nc))
 	a.dict[0] = -1
 	for s := int32(0); s < int32(n); s++ {
@@ -159,7 +189,42 @@ func newAC(needles []string) *acAutomaton {
 			}
 		}
 	}
+	a.pack()
 	return a
+}
+
+// pack turns the building rows into flagged 16- or 32-bit rows.
+func (a *acAutomaton) pack() {
+	if len(a.fail) < flag16 {
+		a.d16 = make([]uint16, len(a.delta))
+		for i, t := range a.delta {
+			a.d16[i] = uint16(t)
+			if a.term[t] {
+				a.d16[i] |= flag16
+			}
+		}
+	} else {
+		a.d32 = make([]uint32, len(a.delta))
+		for i, t := range a.delta {
+			a.d32[i] = uint32(t)
+			if a.term[t] {
+				a.d32[i] |= flag32
+			}
+		}
+	}
+	a.delta = nil
+}
+
+// row returns the dense transition of s (s < a.dense) on class c.
+func (a *acAutomaton) row(s int32, c uint8) int32 {
+	i := s*a.nClasses + int32(c)
+	switch {
+	case a.delta != nil:
+		return a.delta[i]
+	case a.d16 != nil:
+		return int32(a.d16[i] &^ flag16)
+	}
+	return int32(a.d32[i] &^ flag32)
 }
 
 func (a *acAutomaton) childOf(s int32, c uint8) int32 {
@@ -176,7 +241,7 @@ func (a *acAutomaton) childOf(s int32, c uint8) int32 {
 func (a *acAutomaton) next(s int32, c uint8) int32 {
 	for {
 		if s < a.dense {
-			return a.delta[s*a.nClasses+int32(c)]
+			return a.row(s, c)
 		}
 		if t := a.childOf(s, c); t >= 0 {
 			return t
@@ -185,23 +250,58 @@ func (a *acAutomaton) next(s int32, c uint8) int32 {
 	}
 }
 
-// scan sets hits[id] = stamp for every needle occurring in s.
-func (a *acAutomaton) scan(s string, hits []uint32, stamp uint32) {
+// scan reports the needles occurring in s, which must be lower-case
+// unless it is ASCII: for each needle id whose plan-wide id g = gid[id]
+// is not yet marked (hits[g] != stamp), it marks it and appends g to dst.
+func (a *acAutomaton) scan(s string, gid []int32, hits []uint32, stamp uint32, dst []int32) []int32 {
+	if a.d16 != nil {
+		return a.scan16(s, gid, hits, stamp, dst)
+	}
 	st := int32(0)
 	for i := 0; i < len(s); i++ {
 		c := a.class[s[i]]
 		if st < a.dense {
-			st = a.delta[st*a.nClasses+int32(c)]
-		} else {
-			st = a.next(st, c)
-		}
-		if !a.term[st] {
+			x := a.d32[st*a.nClasses+int32(c)]
+			st = int32(x &^ flag32)
+			if x&flag32 == 0 {
+				continue
+			}
+		} else if st = a.next(st, c); !a.term[st] {
 			continue
 		}
-		for o := st; o >= 0; o = a.dict[o] {
-			for id := a.out[o]; id >= 0; id = a.outNext[id] {
-				hits[id] = stamp
+		dst = a.emit(st, gid, hits, stamp, dst)
+	}
+	return dst
+}
+
+func (a *acAutomaton) scan16(s string, gid []int32, hits []uint32, stamp uint32, dst []int32) []int32 {
+	st := int32(0)
+	d, nc, dense := a.d16, a.nClasses, a.dense
+	for i := 0; i < len(s); i++ {
+		c := a.class[s[i]]
+		if st < dense {
+			x := d[st*nc+int32(c)]
+			st = int32(x &^ flag16)
+			if x&flag16 == 0 {
+				continue
+			}
+		} else if st = a.next(st, c); !a.term[st] {
+			continue
+		}
+		dst = a.emit(st, gid, hits, stamp, dst)
+	}
+	return dst
+}
+
+// emit reports the needles ending at state st.
+func (a *acAutomaton) emit(st int32, gid []int32, hits []uint32, stamp uint32, dst []int32) []int32 {
+	for o := st; o >= 0; o = a.dict[o] {
+		for id := a.out[o]; id >= 0; id = a.outNext[id] {
+			if g := gid[id]; hits[g] != stamp {
+				hits[g] = stamp
+				dst = append(dst, g)
 			}
 		}
 	}
+	return dst
 }

@@ -278,7 +278,7 @@ func (rs *Ruleset) finish() {
 			rs.maxSrch = max(rs.maxSrch, len(f.searches))
 		}
 	}
-	rs.buildPrefilter()
+	rs.buildPlans()
 }
 
 // compileRule compiles one detection document.

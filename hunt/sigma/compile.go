@@ -500,7 +500,8 @@ func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, v
 			if err != nil {
 				return fail(ErrRegexp, "%q: %v", v.s, err)
 			}
-			add(valueMatcher{kind: vmRegexp, re: re, text: v.s})
+			lo, hi := regexLenBounds(prefix + v.s)
+			add(valueMatcher{kind: vmRegexp, re: re, text: v.s, reMin: lo, reMax: hi})
 			continue
 		case cidr:
 			p, ok := parseCIDR(v.s)

@@ -1,209 +1,280 @@
 package sigma
 
-// The prefilter skips rules that cannot match an event: for each rule it
-// derives a set of lower-case literals ("needles") such that, if the rule
-// matches, at least one of them occurs in some value of the event. One
-// multi-pattern pass (Aho-Corasick) over the event's lower-cased values
-// finds which needles occur; a rule none of whose needles occurred is not
-// evaluated. Rules with no such set (a condition that can hold without any
-// literal, e.g. "not filter", a regex or a numeric comparison) are always
-// evaluated.
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
-// minNeedle is the shortest literal worth a prefilter entry: shorter ones
-// occur in nearly every event. maxNeedle caps a needle's length: any
-// substring of a required literal is required too, and short needles keep
-// the automaton small. The end of a literal is kept, as it is usually the
-// distinctive part (a file name, an argument).
+// The prefilter skips rules that cannot match an event. For each rule it
+// derives a requirement in conjunctive normal form: a few clauses, all of
+// which hold whenever the rule matches, each a set of needles of which at
+// least one occurs. A needle is tied to the field it must occur in:
+//
+//   - an equality needle holds when some value of the field, lower-cased,
+//     equals it (found with one hash lookup per value);
+//   - a substring needle holds when it occurs in some lower-cased value of
+//     the field (found with one Aho-Corasick pass per value).
+//
+// Keyword searches give needles of the pseudo-field -1: any event value.
+// Rules with no requirement (a condition that can hold without any
+// literal, e.g. "not filter", a regex or a numeric comparison) are always
+// evaluated. A requirement only ever admits more events than the rule
+// matches, never fewer: the differential test checks this over the corpus.
+
+// minNeedle is the shortest substring needle worth a prefilter entry:
+// shorter ones occur in nearly every event. maxNeedle caps a substring
+// needle's length: any substring of a required literal is required too,
+// and short needles keep the automata small. The end of a literal is kept,
+// as it is usually the distinctive part (a file name, an argument).
+// Equality needles are kept whole, whatever their length.
 const (
-	minNeedle = 3
+	minNeedle = 2
 	maxNeedle = 12
 )
 
-// req is a requirement: one of the needles must occur (nil: unrestricted).
-type req []string
+// maxClauses bounds the clauses kept per requirement.
+const maxClauses = 4
 
-// bestOf picks the most selective of several requirements that all hold
-// (an AND): the one whose shortest needle is longest, then fewest needles.
-func bestOf(rs []req) req {
-	var best req
-	bestScore := -1
-	for _, r := range rs {
-		if r == nil {
-			continue
-		}
-		s := 1 << 20
-		for _, n := range r {
-			s = min(s, len(n))
-		}
-		s = s*1000 - min(len(r), 999)
-		if s > bestScore {
-			best, bestScore = r, s
-		}
-	}
-	return best
+// needle is one literal a rule field must contain (or equal, when eq).
+type needle struct {
+	field int    // rule field id, or -1 for any event value (keywords)
+	lit   string // lower-case
+	eq    bool
 }
 
-// unionOf joins requirements of which one holds (an OR); any
-// unrestricted branch makes the union unrestricted.
-func unionOf(rs []req) req {
-	var out req
-	for _, r := range rs {
-		if r == nil {
-			return nil
+// clause holds when one of its needles does.
+type clause []needle
+
+// cnf holds when all its clauses do; an empty cnf always holds (the rule
+// cannot be prefiltered).
+type cnf []clause
+
+// weight estimates how rarely a needle occurs: longer is rarer, and an
+// equality needle is worth a few more characters than a substring.
+func (n needle) weight() int {
+	if n.eq {
+		return len(n.lit) + 3
+	}
+	return len(n.lit)
+}
+
+// score ranks clauses by selectivity: the weakest needle decides, then
+// fewer needles win.
+func (c clause) score() int {
+	s := 1 << 20
+	for _, n := range c {
+		s = min(s, n.weight())
+	}
+	return s*1000 - min(len(c), 999)
+}
+
+// best returns the most selective clause of x (x must not be empty).
+func (x cnf) best() clause {
+	b := x[0]
+	for _, c := range x[1:] {
+		if c.score() > b.score() {
+			b = c
 		}
-		out = append(out, r...)
+	}
+	return b
+}
+
+// andOf joins requirements that all hold: every clause of each, the most
+// selective maxClauses of them.
+func andOf(xs []cnf) cnf {
+	var out cnf
+	for _, x := range xs {
+		for _, c := range x {
+			if !slices.ContainsFunc(out, func(o clause) bool { return sameClause(o, c) }) {
+				out = append(out, c)
+			}
+		}
+	}
+	if len(out) > maxClauses {
+		slices.SortStableFunc(out, func(a, b clause) int { return b.score() - a.score() })
+		out = out[:maxClauses]
 	}
 	return out
 }
 
-func fieldReq(fm *fieldMatcher) req {
-	// Keyword searches look at every field; the scan only covers fields
-	// some rule names, so they stay unrestricted.
-	if fm.kind != fmValues || fm.neq || len(fm.pats) == 0 || fm.field < 0 {
+// orOf joins requirements of which one holds. Any unrestricted branch
+// makes the result unrestricted. Otherwise the result is the distributed
+// product of the branches while it stays small, else the single clause
+// made of each branch's best clause.
+func orOf(xs []cnf) cnf {
+	if len(xs) == 0 {
 		return nil
 	}
-	var needles []string
-	for i := range fm.pats {
-		p := &fm.pats[i]
-		if p.kind != vmStr {
-			if fm.all {
-				continue
-			}
+	for _, x := range xs {
+		if len(x) == 0 {
 			return nil
 		}
-		n := p.str.needle()
-		if !fm.fold {
-			n = toLower(n)
-		}
-		if len(n) > maxNeedle {
-			n = n[len(n)-maxNeedle:]
-		}
-		if len(n) < minNeedle {
-			if fm.all {
-				continue
-			}
-			return nil
-		}
-		if fm.all {
-			// Every pattern must match: one needle suffices.
-			if len(needles) == 0 || len(n) > len(needles[0]) {
-				needles = []string{n}
-			}
-			continue
-		}
-		needles = append(needles, n)
 	}
-	if len(needles) == 0 {
-		return nil
+	size := 1
+	for _, x := range xs {
+		size *= len(x)
+		if size > maxClauses {
+			break
+		}
 	}
-	return needles
+	if size <= maxClauses {
+		out := cnf{nil}
+		for _, x := range xs {
+			var next cnf
+			for _, o := range out {
+				for _, c := range x {
+					next = append(next, union(o, c))
+				}
+			}
+			out = next
+		}
+		return out
+	}
+	var one clause
+	for _, x := range xs {
+		one = union(one, x.best())
+	}
+	return cnf{one}
 }
 
-func searchReq(s *search) req {
-	alts := make([]req, 0, len(s.alts))
+// union returns the needles of a and b, without duplicates, in a new
+// slice.
+func union(a, b clause) clause {
+	out := make(clause, 0, len(a)+len(b))
+	out = append(out, a...)
+	for _, n := range b {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func sameClause(a, b clause) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, n := range a {
+		if !slices.Contains(b, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// patReq returns the requirement of one value pattern of fm, or nil.
+func patReq(fm *fieldMatcher, p *valueMatcher) cnf {
+	switch p.kind {
+	case vmRegexp:
+		r := regexReq(p.re.String())
+		for _, c := range r {
+			for i := range c {
+				c[i].field = fm.field
+			}
+		}
+		return r
+	case vmStr:
+	default:
+		return nil
+	}
+	if p.str.op == opEqual {
+		// Exact: lower(value) == lit when folding; value == lit (so
+		// lower(value) == lower(lit)) when cased.
+		return cnf{clause{{field: fm.field, lit: toLower(p.str.lit), eq: true}}}
+	}
+	n := toLower(p.str.needle())
+	if len(n) > maxNeedle {
+		n = n[len(n)-maxNeedle:]
+	}
+	if len(n) < minNeedle {
+		return nil
+	}
+	return cnf{clause{{field: fm.field, lit: n}}}
+}
+
+func fieldReq(fm *fieldMatcher) cnf {
+	if fm.kind != fmValues || fm.neq || len(fm.pats) == 0 {
+		return nil
+	}
+	rs := make([]cnf, len(fm.pats))
+	for i := range fm.pats {
+		rs[i] = patReq(fm, &fm.pats[i])
+	}
+	if fm.all {
+		return andOf(rs) // every pattern must match
+	}
+	return orOf(rs)
+}
+
+func searchReq(s *search) cnf {
+	alts := make([]cnf, 0, len(s.alts))
 	for _, alt := range s.alts {
-		fr := make([]req, 0, len(alt))
+		fr := make([]cnf, 0, len(alt))
 		for _, fm := range alt {
 			fr = append(fr, fieldReq(fm))
 		}
-		alts = append(alts, bestOf(fr))
+		alts = append(alts, andOf(fr))
 	}
-	return unionOf(alts)
+	return orOf(alts)
 }
 
-func condReq(n condNode, d *detection) req {
+func condReq(n condNode, d *detection) cnf {
 	switch x := n.(type) {
 	case condRef:
 		return searchReq(d.searches[int(x)])
 	case condAnd:
-		rs := make([]req, len(x))
+		rs := make([]cnf, len(x))
 		for i, c := range x {
 			rs[i] = condReq(c, d)
 		}
-		return bestOf(rs)
+		return andOf(rs)
 	case condOr:
-		rs := make([]req, len(x))
+		rs := make([]cnf, len(x))
 		for i, c := range x {
 			rs[i] = condReq(c, d)
 		}
-		return unionOf(rs)
+		return orOf(rs)
 	case condAllOf:
-		rs := make([]req, len(x))
+		rs := make([]cnf, len(x))
 		for i, c := range x {
 			rs[i] = searchReq(d.searches[c])
 		}
-		return bestOf(rs)
+		return andOf(rs)
 	case condOneOf:
-		rs := make([]req, len(x))
+		rs := make([]cnf, len(x))
 		for i, c := range x {
 			rs[i] = searchReq(d.searches[c])
 		}
-		return unionOf(rs)
+		return orOf(rs)
 	}
 	return nil // condNot and anything else: unrestricted
 }
 
-// prefilter is one rule's needle set, as indexes into the automaton's
-// needle table.
-type prefilter struct {
-	needles []int32
-}
-
-func (p *prefilter) pass(sc *scratch) bool {
-	for _, n := range p.needles {
-		if sc.hits[n] == sc.epoch {
-			return true
+// String renders a requirement for debugging and test messages.
+func (x cnf) String() string {
+	var b strings.Builder
+	for i, c := range x {
+		if i > 0 {
+			b.WriteString(" AND ")
 		}
-	}
-	return false
-}
-
-// prefilterSet is the automaton over every needle of the ruleset.
-type prefilterSet struct {
-	ac *acAutomaton
-}
-
-func (rs *Ruleset) buildPrefilter() {
-	index := map[string]int32{}
-	var needles []string
-	for _, cr := range rs.rules {
-		r := condReq(cr.det.cond, cr.det)
-		if r == nil {
-			cr.pre = nil
-			continue
-		}
-		p := &prefilter{}
-		seen := map[int32]bool{}
-		for _, n := range r {
-			id, ok := index[n]
-			if !ok {
-				id = int32(len(needles))
-				index[n] = id
-				needles = append(needles, n)
+		b.WriteByte('(')
+		for j, n := range c {
+			if j > 0 {
+				b.WriteString(" | ")
 			}
-			if !seen[id] {
-				seen[id] = true
-				p.needles = append(p.needles, id)
+			op := "~"
+			if n.eq {
+				op = "="
 			}
+			if n.field < 0 {
+				b.WriteString("*")
+			} else {
+				b.WriteString(strconv.Itoa(n.field))
+			}
+			b.WriteString(op + n.lit)
 		}
-		cr.pre = p
+		b.WriteByte(')')
 	}
-	if len(needles) == 0 {
-		return
-	}
-	rs.pf = &prefilterSet{ac: newAC(needles)}
-	rs.nNeedles = len(needles)
-}
-
-// scan marks the needles occurring in values vals[from:] of the scratch.
-func (p *prefilterSet) scan(sc *scratch, from int) {
-	if len(sc.hits) < p.ac.nNeedles {
-		sc.hits = make([]uint32, p.ac.nNeedles)
-	}
-	for v := from; v < len(sc.vals); v++ {
-		if v < sc.nEvVals && !sc.used[v] {
-			continue // no rule names this field
-		}
-		p.ac.scan(sc.lower(int32(v)), sc.hits, sc.epoch)
-	}
+	return b.String()
 }

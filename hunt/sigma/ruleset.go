@@ -3,6 +3,7 @@ package sigma
 import (
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/loghunt/loghunt/parsers"
 )
@@ -12,7 +13,7 @@ type compiledRule struct {
 	rule    *Rule
 	det     *detection
 	filters []*detection // Sigma filter rules that suppress matches
-	pre     *prefilter   // nil: always evaluate
+	req     cnf          // prefilter requirement; empty: always evaluate
 }
 
 // compiledMapping computes rule fields from other event fields for one
@@ -61,9 +62,14 @@ type Ruleset struct {
 	byRule   map[*Rule]int // rule -> index in rules
 	pool     sync.Pool
 	keywords bool // some rule has a keyword search
-	pf       *prefilterSet
 	maps     map[string]*compiledMapping
-	nNeedles int
+
+	plans          map[bucketKey]*plan // by channel and event ID (anyEventID: other IDs)
+	winPlan        *plan               // channels no rule routes to
+	noChanPlan     *plan               // events without a channel
+	maxPlanRules   int
+	maxPlanNeedles int
+	noPrefilter    bool // evaluate every routed rule (differential tests)
 }
 
 // Rules returns every loaded rule (detection, then correlation), in load
@@ -83,6 +89,7 @@ func (rs *Ruleset) Rules() []*Rule {
 type fval struct {
 	raw, low string
 	hasLow   bool
+	ascii    uint8 // 0 unknown, 1 ASCII, 2 not
 	name     string
 }
 
@@ -111,12 +118,27 @@ type scratch struct {
 	exStamp, foStamp, ovStamp              []uint32
 	epoch, ovEpoch                         uint32
 
-	names  map[string]nameRes
-	state  []uint8
-	fstate []uint8
-	match  Match
-	hits   []uint32 // prefilter: hits[needle] == epoch when it occurred
-	used   []bool   // per event value: some rule field resolves to it
+	names map[string]nameRes
+	// posNames[i] is the name last seen at field position i, resolved
+	// as posRes[i].
+	posNames []string
+	posRes   []nameRes
+	state    []uint8
+	fstate   []uint8
+	match    Match
+	ctx      evalCtx // the rule being evaluated
+	fctx     evalCtx // the filter being evaluated
+
+	// prefilter: hits[needle] == epoch when it occurred; found lists
+	// them; rstamp[rule] == epoch when the rule is a candidate; cands
+	// lists candidates (plan rule indexes).
+	hits   []uint32
+	found  []int32
+	rstamp []uint32
+	cands  []int32
+
+	// lowBuf holds the lower-cased copies of this event's values.
+	lowBuf []byte
 
 	chRaw, chLow string
 }
@@ -139,6 +161,8 @@ func (rs *Ruleset) getScratch() *scratch {
 		names:   map[string]nameRes{},
 		state:   make([]uint8, rs.maxSrch),
 		fstate:  make([]uint8, rs.maxSrch),
+		hits:    make([]uint32, rs.maxPlanNeedles),
+		rstamp:  make([]uint32, rs.maxPlanRules),
 	}
 	return sc
 }
@@ -152,6 +176,7 @@ func (sc *scratch) load(ev *parsers.Event) {
 		clear(sc.exStamp)
 		clear(sc.foStamp)
 		clear(sc.hits)
+		clear(sc.rstamp)
 		sc.epoch = 1
 	}
 	if sc.ovEpoch == 0 {
@@ -159,7 +184,7 @@ func (sc *scratch) load(ev *parsers.Event) {
 		sc.ovEpoch = 1
 	}
 	sc.vals = sc.vals[:0]
-	sc.used = sc.used[:0]
+	sc.lowBuf = sc.lowBuf[:0]
 	sc.entries = sc.entries[:0]
 	if len(sc.names) > 8192 {
 		clear(sc.names)
@@ -167,13 +192,25 @@ func (sc *scratch) load(ev *parsers.Event) {
 	for i := range ev.Fields {
 		f := &ev.Fields[i]
 		sc.vals = append(sc.vals, fval{raw: f.Value, name: f.Name})
-		res, ok := sc.names[f.Name]
-		if !ok {
-			res = sc.rs.resolveName(f.Name)
-			sc.names[f.Name] = res
+		// Events of one kind list the same names in the same order, so
+		// the name at this position last time is checked first.
+		var res nameRes
+		if i < len(sc.posNames) && sc.posNames[i] == f.Name {
+			res = sc.posRes[i]
+		} else {
+			var ok bool
+			res, ok = sc.names[f.Name]
+			if !ok {
+				res = sc.rs.resolveName(f.Name)
+				sc.names[f.Name] = res
+			}
+			for len(sc.posNames) <= i {
+				sc.posNames = append(sc.posNames, "")
+				sc.posRes = append(sc.posRes, nameRes{})
+			}
+			sc.posNames[i], sc.posRes[i] = f.Name, res
 		}
 		v := int32(i)
-		sc.used = append(sc.used, res.exact >= 0 || len(res.fold) > 0)
 		if res.exact >= 0 {
 			sc.link(res.exact, v, sc.exHead, sc.exTail, sc.exStamp)
 		}
@@ -226,13 +263,73 @@ func (sc *scratch) first(id int) int32 {
 	return -1
 }
 
+// lower returns value v lower-cased, computing it at most once per
+// event. ASCII values are lower-cased into the scratch's buffer, so the
+// result is valid only until the next event: it must not outlive the
+// Match call (matches report raw values).
 func (sc *scratch) lower(v int32) string {
 	f := &sc.vals[v]
 	if !f.hasLow {
-		f.low = toLower(f.raw)
+		f.low = sc.lowerInto(f.raw)
 		f.hasLow = true
 	}
 	return f.low
+}
+
+// scanText returns value v as an automaton scans it: raw when it is
+// ASCII (the automata fold ASCII case), else lower-cased.
+func (sc *scratch) scanText(v int32) string {
+	if f := &sc.vals[v]; f.isASCII() {
+		return f.raw
+	}
+	return sc.lower(v)
+}
+
+// isASCII reports whether the raw value is ASCII, computing it once.
+func (f *fval) isASCII() bool {
+	if f.ascii == 0 {
+		f.ascii = 1
+		for i := 0; i < len(f.raw); i++ {
+			if f.raw[i] >= 0x80 {
+				f.ascii = 2
+				break
+			}
+		}
+	}
+	return f.ascii == 1
+}
+
+func (sc *scratch) lowerInto(s string) string {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return strings.ToLower(s)
+		}
+		if c >= 'A' && c <= 'Z' {
+			break
+		}
+	}
+	if i == len(s) {
+		return s // already lower-case ASCII
+	}
+	for j := i; j < len(s); j++ {
+		if s[j] >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	start := len(sc.lowBuf)
+	sc.lowBuf = append(sc.lowBuf, s...)
+	b := sc.lowBuf[start:]
+	for j := i; j < len(b); j++ {
+		if c := b[j]; c >= 'A' && c <= 'Z' {
+			b[j] = c + ('a' - 'A')
+		}
+	}
+	// The bytes are never written again during this event: lowBuf only
+	// grows until load resets it, and a reallocation leaves them in the
+	// old array.
+	return unsafe.String(&b[0], len(b))
 }
 
 // toLower is strings.ToLower without an allocation for ASCII strings that
@@ -327,62 +424,16 @@ func (sc *scratch) channelKey(ch string) string {
 // channel and event ID (see logsources.yml), plus rules whose logsource
 // names only "product: windows". An event without a channel (a JSON log of
 // unknown shape) is checked against every rule, without field mappings.
+// Of those, only rules the prefilter cannot rule out are evaluated (see
+// plan).
 func (rs *Ruleset) Match(ev *parsers.Event, fn func(*Match)) {
 	sc := rs.getScratch()
-	defer rs.pool.Put(sc)
 	sc.load(ev)
-	if rs.pf != nil {
-		rs.pf.scan(sc, 0)
+	if p := rs.planFor(sc); p != nil {
+		sc.run(p, fn)
 	}
-	if ev.Channel == "" {
-		for _, g := range rs.noChan {
-			sc.evalGroup(g, fn)
-		}
-		return
-	}
-	ch := sc.channelKey(ev.Channel)
-	for _, g := range rs.buckets[bucketKey{ch, int64(ev.EventID)}] {
-		sc.evalGroup(g, fn)
-	}
-	for _, g := range rs.buckets[bucketKey{ch, anyEventID}] {
-		sc.evalGroup(g, fn)
-	}
-	for _, g := range rs.windows {
-		sc.evalGroup(g, fn)
-	}
-}
-
-func (sc *scratch) evalGroup(g *group, fn func(*Match)) {
-	for _, w := range g.where {
-		v, ok := sc.eventValue(w.field)
-		if !ok {
-			return
-		}
-		found := false
-		for _, a := range w.values {
-			if strings.EqualFold(a, v) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return
-		}
-	}
-	if g.mapping != nil {
-		from := len(sc.vals)
-		sc.applyMapping(g.mapping)
-		defer sc.clearMapping()
-		if sc.rs.pf != nil {
-			sc.rs.pf.scan(sc, from)
-		}
-	}
-	for _, cr := range g.rules {
-		if cr.pre != nil && !cr.pre.pass(sc) {
-			continue
-		}
-		sc.evalRule(cr, fn)
-	}
+	sc.ev = nil
+	rs.pool.Put(sc)
 }
 
 // evalCtx evaluates one detection against the scratch's event.
@@ -411,15 +462,19 @@ func (c *evalCtx) search(i int) bool {
 func (sc *scratch) evalRule(cr *compiledRule, fn func(*Match)) {
 	st := sc.state[:len(cr.det.searches)]
 	clear(st)
-	c := evalCtx{sc: sc, det: cr.det, state: st}
-	if !cr.det.cond.eval(&c) {
+	// The contexts live in the scratch: condition nodes are interfaces,
+	// so a local one would escape to the heap on every rule.
+	c := &sc.ctx
+	*c = evalCtx{sc: sc, det: cr.det, state: st}
+	if !cr.det.cond.eval(c) {
 		return
 	}
 	for _, f := range cr.filters {
 		fst := sc.fstate[:len(f.searches)]
 		clear(fst)
-		fc := evalCtx{sc: sc, det: f, state: fst}
-		if f.cond.eval(&fc) {
+		fc := &sc.fctx
+		*fc = evalCtx{sc: sc, det: f, state: fst}
+		if f.cond.eval(fc) {
 			return
 		}
 	}
@@ -532,7 +587,11 @@ func (sc *scratch) matchValue(fm *fieldMatcher, p *valueMatcher, v int32) bool {
 		}
 		return p.str.match(sc.vals[v].raw)
 	case vmRegexp:
-		return p.re.MatchString(sc.vals[v].raw)
+		raw := sc.vals[v].raw
+		if len(raw) < p.reMin || p.reMax >= 0 && len(raw) > p.reMax {
+			return false
+		}
+		return p.re.MatchString(raw)
 	case vmCIDR:
 		a, ok := parseIP(sc.vals[v].raw)
 		return ok && p.net.Contains(a)

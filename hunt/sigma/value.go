@@ -71,7 +71,10 @@ type valueMatcher struct {
 	num  float64        // vmNum, vmTime
 	tp   timePart       // vmTime
 	ref  int            // vmFieldRef: field id of the referenced field
-	text string         // the rule value as written, for explanations
+	// vmRegexp: byte-length bounds of a matching value (see
+	// regexLenBounds), checked before running the expression.
+	reMin, reMax int
+	text         string // the rule value as written, for explanations
 }
 
 // parseNumber reads a decimal, float or 0x-hex number.
