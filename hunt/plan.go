@@ -43,14 +43,14 @@ func levelRank(s string) int {
 }
 
 // keep applies the selection to a KQL rule (Sigma applies it itself).
-func (s Selection) keep(r *Rule) (bool, string) {
+func (s Selection) keep(r *Rule) bool {
 	for _, id := range s.ExcludeIDs {
 		if strings.EqualFold(id, r.ID) {
-			return false, "excluded by --exclude-rule"
+			return false
 		}
 	}
 	if s.MinLevel != "" && levelRank(r.Level) < levelRank(s.MinLevel) {
-		return false, fmt.Sprintf("level %q below --min-level %s", r.Level, s.MinLevel)
+		return false
 	}
 	if len(s.Tags) > 0 {
 		found := false
@@ -60,11 +60,11 @@ func (s Selection) keep(r *Rule) (bool, string) {
 			}
 		}
 		if !found {
-			return false, "no tag matches --tags"
+			return false
 		}
 	}
 	// KQL rules have no status; --status does not select them out.
-	return true, ""
+	return true
 }
 
 // Now says what KQL's now() is.
@@ -191,9 +191,8 @@ func Prepare(cfg Config) (*Plan, error) {
 			p.KQLFailed = append(p.KQLFailed, SkippedFile{f.Path, err.Error()})
 			continue
 		}
-		if ok, why := cfg.Select.keep(d.Rule()); !ok {
+		if !cfg.Select.keep(d.Rule()) {
 			p.Deselected++
-			_ = why
 			continue
 		}
 		defs = append(defs, d)
