@@ -95,6 +95,7 @@ type Config struct {
 	RulePaths  []string // extra rule files or directories (Sigma or KQL)
 	NoBundled  bool     // leave the embedded rulepacks out
 	NoSigma    bool     // run no Sigma rules (loghunt kql)
+	NoKQL      bool     // run no KQL rules: nothing is kept per event
 	Queries    []*KQLRuleDef
 	Threads    int
 	Carve      bool
@@ -185,6 +186,10 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 
 	defs := append([]*KQLRuleDef(nil), cfg.Queries...)
+	if cfg.NoKQL {
+		p.Deselected += len(kqlFiles)
+		kqlFiles = nil
+	}
 	for _, f := range kqlFiles {
 		d, err := ParseKQLRule(f)
 		if err != nil {

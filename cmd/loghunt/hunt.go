@@ -29,6 +29,7 @@ Examples:
 type huntFlags struct {
 	rules      []string
 	noBundled  bool
+	noKQL      bool
 	out        string
 	format     string
 	threads    int
@@ -49,6 +50,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 		fs.Var(listFlag{vals: &f.rules}, "r", "add Sigma or KQL rules from `PATH` (a file, or a directory read recursively); repeatable")
 		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r `PATH`")
 		fs.BoolVar(&f.noBundled, "no-bundled", false, "leave out the rules embedded in loghunt")
+		fs.BoolVar(&f.noKQL, "no-kql", false, "run no KQL rules (KQL keeps a row per process, network, file or registry event its queries read; Sigma streams)")
 		fs.StringVar(&f.minLevel, "min-level", "", "only rules of at least this `level` (informational, low, medium, high, critical)")
 		fs.Var(listFlag{vals: &f.status, split: true}, "status", "only rules with one of these `statuses` (comma-separated: stable,test,experimental...)")
 		fs.Var(listFlag{vals: &f.tags, split: true}, "tags", "only rules with at least one of these `tags` (comma-separated, e.g. attack.t1059)")
@@ -150,6 +152,7 @@ func (f *huntFlags) config(paths []string) (hunt.Config, error) {
 		Paths:     paths,
 		RulePaths: f.rules,
 		NoBundled: f.noBundled,
+		NoKQL:     f.noKQL,
 		Threads:   f.threads,
 		Carve:     f.carve,
 		Select: hunt.Selection{

@@ -322,3 +322,19 @@ func TestDump(t *testing.T) {
 		t.Errorf("dumping a non-EVTX file: exit %d, %q", code, errOut)
 	}
 }
+
+func TestNoKQL(t *testing.T) {
+	code, out, errOut := runCLI(t, "hunt", "-q", "--no-kql", "--format", "jsonl", samplesDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	hits := readJSONL(t, out)
+	if len(hits) == 0 {
+		t.Fatal("no Sigma hits")
+	}
+	for _, h := range hits {
+		if h.Rule.Engine == "kql" {
+			t.Fatalf("KQL hit with --no-kql: %+v", h)
+		}
+	}
+}

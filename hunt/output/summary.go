@@ -139,7 +139,7 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 	fmt.Fprintf(w, "  rules loaded:      %d (%s)\n", total, strings.Join(parts, ", "))
 	fmt.Fprintf(w, "  rules not loaded:  %d\n", len(s.RulesOff))
 	if s.Deselected > 0 {
-		fmt.Fprintf(w, "  rules deselected:  %d (by --min-level/--status/--tags/--exclude-rule)\n", s.Deselected)
+		fmt.Fprintf(w, "  rules deselected:  %d (by --min-level, --status, --tags, --exclude-rule or --no-kql)\n", s.Deselected)
 	}
 	fmt.Fprintf(w, "  hits:              %d\n", s.HitsTotal)
 	for _, r := range s.HitsPerRule {
