@@ -10,7 +10,9 @@
 # measuring program, bench/goevtx), libevtx's evtxexport -f xml (output to a
 # file; it has no parse-only mode and takes one file per process), and cat
 # (the I/O floor). Each row is one process (evtxexport: one per file, summed
-# by the shell that runs them), timed by GNU time: CPU = user + sys.
+# by the shell that runs them), timed through wait4's resource usage (bench/goevtx
+# -run): CPU = user + sys, microsecond precision. Every decoder row is the
+# least-CPU of three runs.
 # Inputs: security.evtx of the evtx crate's samples, the whole corpus, and a
 # large file made of the corpus' chunks repeated (bench/goevtx -synth).
 # Peak RSS of our decoder is also taken file by file over the corpus.
@@ -20,7 +22,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${1:-$ROOT/../shared/corpora/evtx}
 LARGE_MB=${2:-128}
 [ -d "$CORPUS" ] || { echo "bench/evtx.sh: corpus $CORPUS not found" >&2; exit 1; }
-command -v /usr/bin/time >/dev/null || { echo "bench/evtx.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 HAVE_EVTXEXPORT=1
 command -v evtxexport >/dev/null || { HAVE_EVTXEXPORT=0; echo "bench/evtx.sh: evtxexport not installed (apt-get install libevtx-utils); its rows are skipped" >&2; }
 
@@ -36,10 +37,12 @@ LARGE=$WORK/large.evtx
 
 bytes_of() { local s=0 f; for f in "$@"; do s=$((s + $(stat -c %s "$f"))); done; echo "$s"; }
 
-# timeit OUT CMD... : runs CMD under GNU time; OUT gets "wall user sys maxrss_kb".
+# timeit TIMEFILE OUTFILE CMD... : runs CMD with its stdout in OUTFILE;
+# TIMEFILE gets "wall user sys maxrss_kb" (bench/goevtx -run: the same
+# resource usage GNU time reports, with microsecond precision).
 timeit() {
-	local out=$1; shift
-	/usr/bin/time -f '%e %U %S %M' -o "$out" "$@"
+	local tf=$1 of=$2; shift 2
+	"$BIN" -run -o "$of" "$@" > "$tf"
 }
 
 NCPU=$(nproc)
@@ -54,25 +57,32 @@ row() {
 		"$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.3f", u+s}')" "$rss" >> "$ROWS"
 }
 
-native_row() { # INPUT THREADS FILES...
-	local input=$1 threads=$2; shift 2
+# best3 CMD... : runs a timed command three times; $WORK/t gets the timing
+# of the run with the least CPU time and $WORK/o that run's output.
+best3() {
 	local best="" line
 	for _ in 1 2 3; do
-		timeit "$WORK/t" "$BIN" -parser native -threads "$threads" "$@" > "$WORK/o"
+		timeit "$WORK/t" "$WORK/o" "$@"
 		line=$(cat "$WORK/t")
-		# keep the run with the least CPU time
 		if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN{split(a,x," ");split(b,y," ");exit !((x[2]+x[3])<(y[2]+y[3]))}'; then
-			best=$line; cp "$WORK/o" "$WORK/best.o"
+			best=$line
+			cp "$WORK/o" "$WORK/best.o"
 		fi
 	done
 	echo "$best" > "$WORK/t"
-	local recs; recs=$(sed -n 's/.* records=\([0-9]*\).*/\1/p' "$WORK/best.o")
+	cp "$WORK/best.o" "$WORK/o"
+}
+
+native_row() { # INPUT THREADS FILES...
+	local input=$1 threads=$2; shift 2
+	best3 "$BIN" -parser native -threads "$threads" "$@"
+	local recs; recs=$(sed -n 's/.* records=\([0-9]*\).*/\1/p' "$WORK/o")
 	row "$input" "ours" "$( [ "$threads" = 0 ] && echo "$NCPU" || echo "$threads")" "$#" "$(bytes_of "$@")" "$recs" "$WORK/t"
 }
 
 goevtx_row() { # INPUT FILES...
 	local input=$1; shift
-	timeit "$WORK/t" "$BIN" -parser goevtx "$@" > "$WORK/o" 2>/dev/null
+	best3 "$BIN" -parser goevtx "$@"
 	local recs; recs=$(sed -n 's/.* records=\([0-9]*\).*/\1/p' "$WORK/o")
 	row "$input" "golang-evtx" 1 "$#" "$(bytes_of "$@")" "$recs" "$WORK/t"
 }
@@ -80,7 +90,7 @@ goevtx_row() { # INPUT FILES...
 evtxexport_row() { # INPUT FILES...
 	local input=$1; shift
 	[ "$HAVE_EVTXEXPORT" = 1 ] || return 0
-	timeit "$WORK/t" sh -c 'for f in "$@"; do evtxexport -f xml "$f" > "$0/x.$(basename "$f" | md5sum | cut -c1-8).xml" 2>/dev/null || true; done' "$WORK" "$@"
+	best3 sh -c 'i=0; for f in "$@"; do i=$((i+1)); evtxexport -f xml "$f" > "$0/x.$i.xml" 2>/dev/null || true; done' "$WORK" "$@"
 	local recs; recs=$(cat "$WORK"/x.*.xml | grep -c '^<Event ' || true)
 	rm -f "$WORK"/x.*.xml
 	row "$input" "evtxexport" 1 "$#" "$(bytes_of "$@")" "$recs" "$WORK/t"
@@ -88,7 +98,7 @@ evtxexport_row() { # INPUT FILES...
 
 cat_row() { # INPUT FILES...
 	local input=$1; shift
-	timeit "$WORK/t" cat "$@" > /dev/null
+	timeit "$WORK/t" /dev/null cat "$@"
 	row "$input" "cat" 1 "$#" "$(bytes_of "$@")" "-" "$WORK/t"
 }
 
@@ -103,10 +113,15 @@ for spec in "security.evtx:$SEC" "corpus:" "large ${LARGE_MB} MB:$LARGE"; do
 	cat_row "$name" "$@"
 done
 
+# Control: the speed-up of pure CPU work on all cores, measured now (other
+# load on the machine shows here).
+spin1=$("$BIN" -spin -threads 1 | sed -n 's/.* wall=\([0-9.]*\).*/\1/p')
+spinN=$("$BIN" -spin -threads 0 | sed -n 's/.* wall=\([0-9.]*\).*/\1/p')
+
 # Peak RSS of our decoder, file by file (all cores).
 maxrss=0; maxfile=
 for f in "${FILES[@]}" "$LARGE"; do
-	timeit "$WORK/t" "$BIN" -parser native -threads 0 "$f" > /dev/null
+	timeit "$WORK/t" /dev/null "$BIN" -parser native -threads 0 "$f"
 	read -r _ _ _ rss < "$WORK/t"
 	if [ "$rss" -gt "$maxrss" ]; then maxrss=$rss; maxfile=$f; fi
 done
@@ -136,5 +151,6 @@ awk -F'\t' '
 			if (k in two && two[k]>0) line=line sprintf("; 2 threads are %.2fx faster (wall) than 1", one[k]/two[k])
 			print line "."
 		}
-	}'
+	}' "$ROWS" | sort
 echo "- Peak RSS of our decoder over every corpus file and the large file: $((maxrss / 1024)) MiB ($(basename "$maxfile"))."
+echo "- Control: pure CPU work on $NCPU threads ran $(awk -v a="$spin1" -v b="$spinN" 'BEGIN{printf "%.2f", a/b}')x faster (wall) than on 1 thread at the time of this run (${spin1} s vs ${spinN} s); that is the ceiling for any multi-thread speed-up above."

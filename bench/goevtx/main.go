@@ -10,6 +10,7 @@
 //	goevtx [-parser goevtx|native] [-threads N] [-carve] FILE...
 //	goevtx -synth OUT -mb N FILE...
 //	goevtx -run [-o OUT] CMD ARG...
+//	goevtx -spin -threads N
 //
 // It prints one line: parser, threads, files, bytes, records, failed
 // records, bad chunks, wall and CPU seconds (getrusage), MB/s and
@@ -22,6 +23,10 @@
 // With -run it runs CMD (stdout to OUT, default /dev/null) and prints its
 // wall, user and system seconds with microsecond precision and its peak
 // RSS in KiB: what GNU time prints, but finer than its 10 ms.
+//
+// With -spin it burns a fixed amount of pure CPU work split over -threads
+// goroutines and prints wall and CPU seconds: a control for how much
+// parallelism the machine really gives at the moment of a measurement.
 package main
 
 import (
@@ -36,22 +41,12 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/loghunt/loghunt/internal/goevtx"
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx"
 )
-
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
-}
 
 func main() {
 	parser := flag.String("parser", "goevtx", "goevtx (golang-evtx v1.2.9) or native (parsers/evtx)")
@@ -61,7 +56,12 @@ func main() {
 	synthMB := flag.Int("mb", 128, "size of the -synth file in MB")
 	run := flag.Bool("run", false, "run the command given as arguments and print wall, user, sys seconds and max RSS KiB")
 	runOut := flag.String("o", os.DevNull, "with -run: file for the command's standard output")
+	spinMode := flag.Bool("spin", false, "burn fixed CPU work on -threads goroutines and print wall and CPU seconds")
 	flag.Parse()
+	if *spinMode {
+		spin(*threads)
+		return
+	}
 	if *run {
 		if err := runTimed(*runOut, flag.Args()); err != nil {
 			fmt.Fprintln(os.Stderr, "goevtx:", err)
@@ -219,11 +219,35 @@ func runTimed(out string, args []string) error {
 	if cmd.ProcessState == nil {
 		return err
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	user, sys, rss, ok := usage(cmd.ProcessState)
 	if !ok {
-		return errors.New("no resource usage for the command")
+		return errors.New("no resource usage for the command on this system")
 	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	fmt.Printf("%.6f %.6f %.6f %d\n", wall, tv(ru.Utime), tv(ru.Stime), ru.Maxrss)
+	fmt.Printf("%.6f %.6f %.6f %d\n", wall, user, sys, rss)
 	return err
+}
+
+var spinSink atomic.Int64
+
+// spin splits a fixed loop over n goroutines.
+func spin(n int) {
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	const work = 600_000_000
+	start, cpu0 := time.Now(), cpuSeconds()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 0
+			for j := 0; j < work/n; j++ {
+				x += j * j % 7
+			}
+			spinSink.Add(int64(x))
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("spin threads=%d wall=%.3f cpu=%.3f\n", n, time.Since(start).Seconds(), cpuSeconds()-cpu0)
 }

@@ -56,7 +56,75 @@ func (n *normalizer) finishArena() string {
 
 type span struct {
 	name       string
-	start, end int32
+	start, end int32  // in the record's text, unless val is set
+	val        string // a value reused from an earlier record
+	slot       int8   // value cache slot to fill from this span, or -1
+}
+
+// System values mostly repeat from record to record (computer, channel,
+// provider, keywords…): they are cached by field, raw bytes and type, and
+// a repeated value reuses the string of the earlier record.
+type cachedValue struct {
+	typ uint8
+	n   uint8
+	raw [46]byte
+	s   string
+}
+
+// valueSlot returns the cache slot of a field name, or -1.
+func valueSlot(name string) int8 {
+	switch name {
+	case "Provider_Name":
+		return 0
+	case "Provider_Guid":
+		return 1
+	case "Channel":
+		return 2
+	case "Computer":
+		return 3
+	case "Keywords":
+		return 4
+	case "Version":
+		return 5
+	case "Level":
+		return 6
+	case "Task":
+		return 7
+	case "Opcode":
+		return 8
+	case "Security_UserID":
+		return 9
+	case "EventID":
+		return 10
+	case "ProcessID":
+		return 11
+	case "ThreadID":
+		return 12
+	case "Provider_EventSourceName":
+		return 13
+	}
+	return -1
+}
+
+// scalar adds the field name = the scalar value (t, b) and returns its
+// span index.
+func (n *normalizer) scalar(name string, t uint8, b []byte) int {
+	slot := valueSlot(name)
+	if slot >= 0 && len(b) <= len(n.vc[0].raw) {
+		c := &n.vc[slot]
+		if c.s != "" && c.typ == t && int(c.n) == len(b) && string(c.raw[:c.n]) == string(b) {
+			n.spans = append(n.spans, span{name: name, val: c.s, slot: -1})
+			return len(n.spans) - 1
+		}
+		c.typ, c.n, c.s = t, uint8(len(b)), ""
+		copy(c.raw[:], b)
+	} else {
+		slot = -1
+	}
+	start := len(n.arena)
+	n.arena = binxml.AppendScalar(n.arena, t, b)
+	n.spans = append(n.spans, span{name: name, start: int32(start), end: int32(len(n.arena)), slot: slot})
+	return len(n.spans) - 1
 }
 
 // normalizer turns a decoded record tree into a parsers.Event. Its buffers
@@ -72,6 +140,7 @@ type normalizer struct {
 	computer, channel, provider int // span indices, or -1
 
 	nameCache [256]nameSlot // Data Name texts by chunk offset
+	vc        [14]cachedValue
 }
 
 func (n *normalizer) intern(b []byte) string {
@@ -116,19 +185,30 @@ type nameSlot struct {
 }
 
 func (n *normalizer) pair(a, b string) string {
-	switch a + "\x00" + b { // the compiler does not allocate for this switch
-	case "Provider\x00Name":
-		return "Provider_Name"
-	case "Provider\x00Guid":
-		return "Provider_Guid"
-	case "TimeCreated\x00SystemTime":
-		return "TimeCreated_SystemTime"
-	case "Security\x00UserID":
-		return "Security_UserID"
-	case "Correlation\x00ActivityID":
-		return "Correlation_ActivityID"
-	case "EventID\x00Qualifiers":
-		return "EventID_Qualifiers"
+	switch a {
+	case "Provider":
+		switch b {
+		case "Name":
+			return "Provider_Name"
+		case "Guid":
+			return "Provider_Guid"
+		}
+	case "TimeCreated":
+		if b == "SystemTime" {
+			return "TimeCreated_SystemTime"
+		}
+	case "Security":
+		if b == "UserID" {
+			return "Security_UserID"
+		}
+	case "Correlation":
+		if b == "ActivityID" {
+			return "Correlation_ActivityID"
+		}
+	case "EventID":
+		if b == "Qualifiers" {
+			return "EventID_Qualifiers"
+		}
 	}
 	if n.pairs == nil {
 		n.pairs = make(map[[2]string]string)
@@ -163,9 +243,13 @@ func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int
 	if (!force && !n.wanted(name)) || n.full() {
 		return -1
 	}
+	if c := doc.Nodes[i].Child; c >= 0 && doc.Nodes[c].Next < 0 && doc.Nodes[c].Kind == binxml.KindValue && doc.Nodes[c].Type&binxml.TypeArray == 0 {
+		v := &doc.Nodes[c] // the common case: one scalar value
+		return n.scalar(name, v.Type, doc.Bytes(v))
+	}
 	start := len(n.arena)
 	n.arena = doc.AppendText(n.arena, i)
-	n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+	n.spans = append(n.spans, span{name: name, start: int32(start), end: int32(len(n.arena)), slot: -1})
 	return len(n.spans) - 1
 }
 
@@ -181,6 +265,10 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 		c = doc.Nodes[c].Next
 	}
 	if c >= 0 && doc.Nodes[c].Next < 0 {
+		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray == 0 {
+			n.scalar(name, v.Type, doc.Bytes(v)) // the common case: one scalar value
+			return
+		}
 		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray != 0 {
 			// MS-EVEN6 3.1.4.7.5: an array repeats its element once per
 			// item. An empty array still leaves the element, empty.
@@ -188,12 +276,12 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 			binxml.Elems(v.Type, doc.Bytes(v), func(t uint8, e []byte) bool {
 				start := len(n.arena)
 				n.arena = binxml.AppendScalar(n.arena, t, e)
-				n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+				n.spans = append(n.spans, span{name: name, start: int32(start), end: int32(len(n.arena)), slot: -1})
 				items++
 				return !n.full()
 			})
 			if items == 0 {
-				n.spans = append(n.spans, span{name, int32(len(n.arena)), int32(len(n.arena))})
+				n.spans = append(n.spans, span{name: name, start: int32(len(n.arena)), end: int32(len(n.arena)), slot: -1})
 			}
 			return
 		}
@@ -202,7 +290,7 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 	for ; c >= 0 && !n.full(); c = doc.Nodes[c].Next {
 		n.arena = doc.AppendNodeText(n.arena, c)
 	}
-	n.spans = append(n.spans, span{name, int32(start), int32(len(n.arena))})
+	n.spans = append(n.spans, span{name: name, start: int32(start), end: int32(len(n.arena)), slot: -1})
 }
 
 func hasText(doc *binxml.Doc, i int32) bool {
@@ -245,9 +333,16 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 	}
 	ok := !n.full()
 	s := n.finishArena()
-	for _, sp := range n.spans {
+	for i := range n.spans {
+		sp := &n.spans[i]
+		if sp.val == "" {
+			sp.val = s[sp.start:sp.end]
+			if sp.slot >= 0 {
+				n.vc[sp.slot].s = sp.val
+			}
+		}
 		if n.keep == nil || n.keep[sp.name] {
-			fields = append(fields, parsers.Field{Name: sp.name, Value: s[sp.start:sp.end]})
+			fields = append(fields, parsers.Field{Name: sp.name, Value: sp.val})
 		}
 	}
 	ev.Fields = fields
@@ -255,7 +350,7 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 		if i < 0 {
 			return ""
 		}
-		return s[n.spans[i].start:n.spans[i].end]
+		return n.spans[i].val
 	}
 	ev.Computer, ev.Channel, ev.Provider = get(n.computer), get(n.channel), get(n.provider)
 	return ok

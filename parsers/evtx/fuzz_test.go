@@ -2,9 +2,14 @@ package evtx
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"encoding/json"
+	"encoding/xml"
 	"hash/crc32"
+	"io"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,5 +178,47 @@ func FuzzChunk(f *testing.F) {
 		}
 		d3, _ := decodeBytes(t, data, Options{Carve: true, Fields: keepList})
 		sameFields(t, d1, d3, keep)
+		checkRenderings(t, data, d1.stats.Records)
 	})
+}
+
+// checkRenderings dumps data as JSON Lines and XML: one valid JSON object
+// per record, and XML that a strict parser reads to the end.
+func checkRenderings(t *testing.T, data []byte, records int64) {
+	f, err := Open(bytes.NewReader(data), int64(len(data)), "fuzz.evtx", Options{Carve: true})
+	if err != nil {
+		return
+	}
+	var js bytes.Buffer
+	st, err := f.Dump(context.Background(), &js, FormatJSON, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(js.String(), "\n"), "\n")
+	if js.Len() == 0 {
+		lines = nil
+	}
+	if int64(len(lines)) != st.Records || st.Records > records {
+		t.Fatalf("%d JSON lines, %d records dumped, %d decoded", len(lines), st.Records, records)
+	}
+	for i, l := range lines {
+		if !json.Valid([]byte(l)) {
+			t.Fatalf("JSON line %d is not valid: %q", i+1, l)
+		}
+	}
+	var xb bytes.Buffer
+	if _, err := f.Dump(context.Background(), &xb, FormatXML, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Wrap the stream of <Event> elements in one root to parse it.
+	d := xml.NewDecoder(io.MultiReader(strings.NewReader("<r>"), &xb, strings.NewReader("</r>")))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("XML output is not well-formed: %v", err)
+		}
+	}
 }

@@ -128,14 +128,14 @@ func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flag
 	name := doc.NameOf(&doc.Nodes[i])
 	dst = indent(dst, depth)
 	dst = append(dst, '<')
-	dst = append(dst, name...)
+	dst = appendXMLName(dst, name)
 	hasContent, hasElems := false, false
 	for c := doc.Nodes[i].Child; c >= 0; c = doc.Nodes[c].Next {
 		n := &doc.Nodes[c]
 		switch n.Kind {
 		case binxml.KindAttr:
 			dst = append(dst, ' ')
-			dst = append(dst, doc.NameOf(n)...)
+			dst = appendXMLName(dst, doc.NameOf(n))
 			dst = append(dst, '=', '"')
 			r.tmp = doc.AppendText(r.tmp[:0], c)
 			dst = appendXMLEscaped(dst, r.tmp, true)
@@ -181,7 +181,7 @@ func (r *renderer) xmlElem(dst []byte, doc *binxml.Doc, i int32, depth int, flag
 		dst = indent(dst, depth)
 	}
 	dst = append(dst, '<', '/')
-	dst = append(dst, name...)
+	dst = appendXMLName(dst, name)
 	return append(dst, ">\n"...)
 }
 
@@ -197,17 +197,29 @@ func (r *renderer) xmlText(dst []byte, doc *binxml.Doc, c int32, ov int32, it it
 		}
 		return appendXMLEscaped(dst, r.tmp, false)
 	case binxml.KindCharRef:
+		if !xmlChar(rune(n.Ref)) {
+			r.tmp = utf8.AppendRune(r.tmp[:0], rune(n.Ref))
+			return appendXMLEscaped(dst, r.tmp, false)
+		}
 		dst = append(dst, "&#"...)
 		dst = strconv.AppendUint(dst, uint64(n.Ref), 10)
 		return append(dst, ';')
 	case binxml.KindEntityRef:
-		dst = append(dst, '&')
-		dst = append(dst, doc.NameOf(n)...)
+		switch name := doc.NameOf(n); name {
+		case "amp", "lt", "gt", "quot", "apos":
+			dst = append(dst, '&')
+			dst = append(dst, name...)
+		default:
+			// Only the predefined entities are well-formed without a
+			// DTD: show any other reference as text.
+			dst = append(dst, "&amp;"...)
+			dst = appendXMLName(dst, name)
+		}
 		return append(dst, ';')
 	case binxml.KindCDATA:
-		dst = append(dst, "<![CDATA["...)
-		dst = binxml.AppendUTF16(dst, doc.Bytes(n))
-		return append(dst, "]]>"...)
+		// Written as escaped text: same content, and no "]]>" to break it.
+		r.tmp = binxml.AppendUTF16(r.tmp[:0], doc.Bytes(n))
+		return appendXMLEscaped(dst, r.tmp, false)
 	}
 	return dst
 }
@@ -216,16 +228,61 @@ func (r *renderer) xmlPI(dst []byte, doc *binxml.Doc, c int32, depth int) []byte
 	n := &doc.Nodes[c]
 	dst = indent(dst, depth)
 	dst = append(dst, "<?"...)
-	dst = append(dst, doc.NameOf(n)...)
+	dst = appendXMLName(dst, doc.NameOf(n))
 	if n.Size > 0 {
 		dst = append(dst, ' ')
-		dst = binxml.AppendUTF16(dst, doc.Bytes(n))
+		r.tmp = binxml.AppendUTF16(r.tmp[:0], doc.Bytes(n))
+		for i, c := range r.tmp {
+			switch {
+			case c == '>' && i > 0 && r.tmp[i-1] == '?':
+				dst = append(dst, ' ', '>') // "?>" would end the PI
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+				dst = append(dst, 0xe2, 0x90, 0x80+c)
+			default:
+				dst = append(dst, c)
+			}
+		}
 	}
 	return append(dst, "?>\n"...)
 }
 
+// xmlChar reports whether r may appear in an XML 1.0 document.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0a || r == 0x0d || (r >= 0x20 && r <= 0xd7ff) ||
+		(r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff)
+}
+
+// appendXMLName appends name, with every character that is not an ASCII
+// name character replaced by '_' (names come from the file: a damaged one
+// must not break the document).
+func appendXMLName(dst []byte, name string) []byte {
+	if name == "" {
+		return append(dst, '_')
+	}
+	colon := false // one prefix separator at most
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			(i > 0 && (c == '-' || c == '.' || (c >= '0' && c <= '9')))
+		if c == ':' && !colon {
+			ok, colon = true, true
+		}
+		if !ok {
+			c = '_'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
 func appendXMLEscaped(dst, s []byte, attr bool) []byte {
-	for _, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == 0xef && i+2 < len(s) && s[i+1] == 0xbf && (s[i+2] == 0xbe || s[i+2] == 0xbf) {
+			dst = append(dst, "\ufffd"...) // U+FFFE and U+FFFF are not XML characters
+			i += 2
+			continue
+		}
 		switch c {
 		case '&':
 			dst = append(dst, "&amp;"...)
@@ -483,6 +540,7 @@ func (r *renderer) jsonText(dst []byte, doc *binxml.Doc, i int32) []byte {
 func (r *renderer) jsonScalar(dst []byte, t uint8, b []byte) []byte {
 	r.tmp = binxml.AppendScalar(r.tmp[:0], t, b)
 	switch {
+	case !binxml.SizeOK(t, b):
 	case t == binxml.TypeBool:
 		return append(dst, r.tmp...)
 	case binxml.IsNumeric(t) && len(r.tmp) > 0 && isJSONNumber(r.tmp):

@@ -163,3 +163,30 @@ func TestGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestXMLNameSanitized(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Event", "Event"},
+		{"xmlns:auto-ns2", "xmlns:auto-ns2"},
+		{"a:b:c", "a:b_c"},
+		{"1st", "_st"},
+		{"bad name<", "bad_name_"},
+		{"", "_"},
+		{"é", "__"},
+	}
+	for _, tt := range tests {
+		if got := string(appendXMLName(nil, tt.in)); got != tt.want {
+			t.Errorf("appendXMLName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestJSONScalarOfWrongSizeIsAString(t *testing.T) {
+	var r renderer
+	if got := string(r.jsonScalar(nil, 0x0a /* UInt64 */, []byte{0, 1, 0, 1})); got != `"00010001"` {
+		t.Errorf("got %s, want a hex string", got)
+	}
+	if got := string(r.jsonScalar(nil, 0x08 /* UInt32 */, []byte{42, 0, 0, 0})); got != `42` {
+		t.Errorf("got %s, want 42", got)
+	}
+}

@@ -98,7 +98,22 @@ type Template struct {
 	code  []instr
 	err   error
 	busy  bool
+
+	// The template's tree, built on first use, with a placeholder value
+	// node per substitution: instantiating copies it and fills the
+	// placeholders, instead of replaying code.
+	img      []Node  // indices relative to img; top-level nodes have Parent -1
+	imgSubst []int32 // placeholder nodes; Ref holds the substitution index
+	imgFirst int32   // first and last top-level node, or -1
+	imgLast  int32
+	imgState uint8 // imgNone, imgReady or imgUnusable
 }
+
+const (
+	imgNone = iota
+	imgReady
+	imgUnusable
+)
 
 // Decoder decodes records of one chunk at a time. It is not safe for
 // concurrent use; give each goroutine its own.
@@ -123,6 +138,12 @@ type Decoder struct {
 	inAttr   bool
 	attrName uint32
 	attrNode int32
+
+	imaging  bool // building a template image: substitutions become placeholders
+	imgBad   bool // the template being imaged is unbalanced or nests templates
+	imgDoc   Doc
+	imgSubst []int32
+	imgStack []int32
 }
 
 // NewDecoder returns a Decoder with empty caches.
@@ -144,6 +165,7 @@ func (d *Decoder) Reset(chunk []byte) {
 		t.code = t.code[:0]
 		t.err = nil
 		t.busy = false
+		t.img, t.imgSubst, t.imgState = t.img[:0], t.imgSubst[:0], imgNone
 		d.free = append(d.free, t)
 	}
 	clear(d.tmpls)
@@ -520,12 +542,25 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 			d.inAttr = false
 			if len(d.stack) > 1 {
 				d.stack = d.stack[:len(d.stack)-1]
+			} else if d.imaging {
+				d.imgBad = true
 			}
 		case opText:
 			if err := d.addValue(Node{Kind: KindValue, Type: in.typ, Off: in.off, Size: in.size}); err != nil {
 				return err
 			}
 		case opSubst:
+			if d.imaging {
+				var opt uint32
+				if in.opt {
+					opt = 1
+				}
+				if err := d.addValue(Node{Kind: KindValue, Type: in.typ, Ref: in.idx, Size: opt}); err != nil {
+					return err
+				}
+				d.imgSubst = append(d.imgSubst, int32(len(d.Doc.Nodes)-1))
+				continue
+			}
 			if int(in.idx) >= len(vals) {
 				continue
 			}
@@ -560,7 +595,11 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 				return err
 			}
 		case opTemplate:
-			if err := d.exec(d.live[in.tmpl].code, d.vals[in.vals:in.vals+in.nvals], nest+1); err != nil {
+			if d.imaging {
+				d.imgBad = true
+				return nil
+			}
+			if err := d.instantiate(d.live[in.tmpl], d.vals[in.vals:in.vals+in.nvals], nest+1); err != nil {
 				return err
 			}
 		}
@@ -615,5 +654,189 @@ func (d *Decoder) addValue(n Node) error {
 		return errAt(0, parsers.ErrCorrupt, "record expands beyond %d nodes", MaxNodes)
 	}
 	d.Doc.appendChild(d.attrNode, n)
+	return nil
+}
+
+// image builds the tree image of t, or marks t unusable for images.
+func (d *Decoder) image(t *Template, nest int) error {
+	saved, savedStack, savedAttr := d.Doc, d.stack, d.inAttr
+	d.imgDoc.reset(d.chunk)
+	d.imgDoc.Names = d.Doc.Names
+	d.Doc = d.imgDoc
+	d.imgStack = append(d.imgStack[:0], 0)
+	d.stack = d.imgStack
+	d.inAttr = false
+	d.imaging, d.imgBad = true, false
+	d.imgSubst = d.imgSubst[:0]
+	err := d.exec(t.code, nil, nest)
+	bad := d.imgBad || len(d.stack) != 1 || d.inAttr
+	img := d.Doc
+	d.imgStack = d.stack
+	d.imaging = false
+	d.imgDoc = img
+	d.Doc, d.stack, d.inAttr = saved, savedStack, savedAttr
+	if err != nil {
+		return err
+	}
+	if bad {
+		t.imgState = imgUnusable
+		return nil
+	}
+	// Copy nodes 1.. with indices shifted down by one; the root becomes -1.
+	t.img = append(t.img[:0], img.Nodes[1:]...)
+	shift := func(i int32) int32 {
+		if i <= 0 {
+			return -1
+		}
+		return i - 1
+	}
+	for i := range t.img {
+		n := &t.img[i]
+		n.Parent, n.Child, n.Last, n.Next = shift(n.Parent), shift(n.Child), shift(n.Last), shift(n.Next)
+	}
+	t.imgFirst, t.imgLast = shift(img.Nodes[0].Child), shift(img.Nodes[0].Last)
+	t.imgSubst = t.imgSubst[:0]
+	for _, i := range d.imgSubst {
+		t.imgSubst = append(t.imgSubst, i-1)
+	}
+	t.imgState = imgReady
+	return nil
+}
+
+// instantiate adds an instance of template t with values vals at the
+// current position: a copy of its image with the placeholders filled.
+// Templates without a usable image are replayed instead.
+func (d *Decoder) instantiate(t *Template, vals []Value, nest int) error {
+	if nest > maxNest {
+		return errAt(0, parsers.ErrCorrupt, "nesting deeper than %d", maxNest)
+	}
+	if t.imgState == imgNone {
+		if err := d.image(t, nest); err != nil {
+			return err
+		}
+	}
+	if t.imgState != imgReady || d.inAttr {
+		return d.exec(t.code, vals, nest)
+	}
+	if len(d.Doc.Nodes)+len(t.img) > MaxNodes {
+		return errAt(0, parsers.ErrCorrupt, "record expands beyond %d nodes", MaxNodes)
+	}
+	d.work += len(t.img)
+	if d.work > maxWork {
+		return errAt(0, parsers.ErrCorrupt, "record expands beyond %d steps", maxWork)
+	}
+	if t.imgFirst < 0 {
+		return nil
+	}
+	parent := d.stack[len(d.stack)-1]
+	base := int32(len(d.Doc.Nodes))
+	d.Doc.Nodes = append(d.Doc.Nodes, t.img...)
+	nodes := d.Doc.Nodes[base:]
+	for i := range nodes {
+		n := &nodes[i]
+		if n.Parent < 0 {
+			n.Parent = parent
+		} else {
+			n.Parent += base
+		}
+		if n.Child >= 0 {
+			n.Child += base
+			n.Last += base
+		}
+		if n.Next >= 0 {
+			n.Next += base
+		}
+	}
+	p := &d.Doc.Nodes[parent]
+	if p.Last < 0 {
+		p.Child = base + t.imgFirst
+	} else {
+		d.Doc.Nodes[p.Last].Next = base + t.imgFirst
+	}
+	p.Last = base + t.imgLast
+	for _, si := range t.imgSubst {
+		x := base + si
+		n := &d.Doc.Nodes[x]
+		idx := int(n.Ref)
+		if idx >= len(vals) || vals[idx].Type == TypeNull {
+			d.unlink(x)
+			continue
+		}
+		v := vals[idx]
+		if v.Type == TypeBinXML {
+			if err := d.graftNested(x, v, nest); err != nil {
+				return err
+			}
+			continue
+		}
+		n.Type, n.Off, n.Size, n.Ref = v.Type, v.Off, v.Size, 0
+	}
+	return nil
+}
+
+// unlink removes node x from its parent's children. An attribute left
+// without value is removed too, as if it had never been written.
+func (d *Decoder) unlink(x int32) {
+	nodes := d.Doc.Nodes
+	p := nodes[x].Parent
+	if p < 0 {
+		return
+	}
+	prev := int32(-1)
+	for c := nodes[p].Child; c >= 0 && c != x; c = nodes[c].Next {
+		prev = c
+	}
+	next := nodes[x].Next
+	if prev < 0 {
+		nodes[p].Child = next
+	} else {
+		nodes[prev].Next = next
+	}
+	if nodes[p].Last == x {
+		nodes[p].Last = prev
+	}
+	if nodes[p].Kind == KindAttr && nodes[p].Child < 0 {
+		d.unlink(p)
+	}
+}
+
+// graftNested decodes the BinXml value v under placeholder x and puts the
+// result in x's place among its siblings.
+func (d *Decoder) graftNested(x int32, v Value, nest int) error {
+	if d.Doc.Nodes[d.Doc.Nodes[x].Parent].Kind == KindAttr {
+		d.unlink(x) // markup cannot live in an attribute value
+		return nil
+	}
+	n := &d.Doc.Nodes[x]
+	n.Kind, n.Child, n.Last = KindElement, -1, -1
+	d.stack = append(d.stack, x)
+	err := d.execNested(v, nest)
+	d.stack = d.stack[:len(d.stack)-1]
+	if err != nil {
+		return err
+	}
+	nodes := d.Doc.Nodes
+	first, last := nodes[x].Child, nodes[x].Last
+	if first < 0 {
+		d.unlink(x)
+		return nil
+	}
+	p := nodes[x].Parent
+	for c := first; c >= 0; c = nodes[c].Next {
+		nodes[c].Parent = p
+	}
+	prev := int32(-1)
+	for c := nodes[p].Child; c >= 0 && c != x; c = nodes[c].Next {
+		prev = c
+	}
+	if prev < 0 {
+		nodes[p].Child = first
+	} else {
+		nodes[prev].Next = first
+	}
+	nodes[last].Next = nodes[x].Next
+	if nodes[p].Last == x {
+		nodes[p].Last = last
+	}
 	return nil
 }

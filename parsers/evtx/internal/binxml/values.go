@@ -57,6 +57,14 @@ func elemSize(t uint8) int {
 	return 0
 }
 
+// SizeOK reports whether b has the size of one value of scalar type t
+// (always true for variable-size types). AppendScalar renders values of the
+// wrong size as hex.
+func SizeOK(t uint8, b []byte) bool {
+	n := elemSize(t)
+	return n == 0 || n == len(b)
+}
+
 // IsNumeric reports whether values of type t render as JSON numbers.
 func IsNumeric(t uint8) bool {
 	switch t {
