@@ -283,7 +283,9 @@ func WriteTable(w io.Writer, hits []*hunt.Hit) error {
 		computer, event, src := "", "", ""
 		if ev := h.Event; ev != nil {
 			computer = ev.Computer
-			event = strconv.FormatUint(uint64(ev.EventID), 10)
+			if ev.EventID != 0 || ev.Source.Path != "" {
+				event = strconv.FormatUint(uint64(ev.EventID), 10)
+			}
 			src = ev.Source.String()
 			if ev.Flags&parsers.Recovered != 0 {
 				src += " (recovered)"
