@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/sigma"
 )
 
 const rulesSynopsis = `Usage: loghunt rules check [flags] PATH...
@@ -15,6 +16,12 @@ Loads every Sigma rule (detection, correlation, filter) and every KQL rule
 (.kql, or Sentinel hunting YAML) under each PATH exactly as "loghunt hunt -r"
 would, and reports which load and which do not, with the file, line and the
 precise reason. Exits 1 when any rule does not load.
+
+Warnings name rules that load with a caveat. "field X is not in Security
+4688 events" says a rule names a field that an event source it runs on
+never has: searches on it cannot match there (and a filter on it never
+excludes). The rule still runs unchanged; --no-field-warnings hides these
+lines but keeps their count in the summary.
 
 Examples:
   loghunt rules check sigma/rules
@@ -31,6 +38,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("rules check", rulesSynopsis, stderr)
 	bundled := fs.Bool("bundled", false, "also check the rules embedded in loghunt")
 	verbose := fs.Bool("v", false, "list every loaded rule too")
+	noFieldWarn := fs.Bool("no-field-warnings", false, "do not list the rules that name fields some of their event sources lack (the summary still counts them)")
 	var sel hunt.Selection
 	fs.StringVar(&sel.MinLevel, "min-level", "", "apply --min-level as hunt does")
 	paths, err := parseArgs(fs, args)
@@ -65,7 +73,16 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, f := range plan.RuleFilesSkipped {
 		fmt.Fprintf(stdout, "NOT A RULE %s: %s\n", f.Path, f.Reason)
 	}
+	fieldRules := map[string]bool{}
+	fieldNotes := 0
 	for _, n := range rep.Warnings {
+		if sigma.IsFieldGap(n) {
+			fieldRules[n.Path+"\x00"+n.RuleID] = true
+			fieldNotes++
+			if *noFieldWarn {
+				continue
+			}
+		}
 		fmt.Fprintf(stdout, "WARNING    %s [%s]: %s\n", n.Path, n.RuleID, n.Text)
 	}
 	if *verbose {
@@ -86,6 +103,13 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  sigma: %d detection, %d correlation, %d filter; kql: %d\n", rep.Detection, rep.Correlation, rep.Filter, len(plan.KQLRules))
 	if len(rep.Unrouted) > 0 {
 		fmt.Fprintf(stdout, "  %d loaded rules have a logsource with no Windows channel mapping: they run only on events without a channel\n", len(rep.Unrouted))
+	}
+	if len(fieldRules) > 0 {
+		hint := "WARNING lines \"field ... is not in ... events\""
+		if *noFieldWarn {
+			hint = "not listed: --no-field-warnings"
+		}
+		fmt.Fprintf(stdout, "  %d loaded rules name fields that some of their event sources lack (%d warnings, %s)\n", len(fieldRules), fieldNotes, hint)
 	}
 	if plan.Deselected > 0 {
 		var why []string

@@ -206,6 +206,7 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 		}
 		rs.noChan = appendToGroup(rs.noChan, nil, nil, cr)
 	}
+	rep.Warnings = append(rep.Warnings, rs.fieldNotes(rt)...)
 	rs.finish()
 	return rs, rep
 }
