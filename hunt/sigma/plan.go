@@ -64,6 +64,11 @@ type scanUnit struct {
 	minLen  int          // shortest needle of ac
 	grams   *gramSet     // substring needles of gramLen bytes or more, or nil
 	ggid    []int32      // gram needle index -> plan needle id
+	// masks are the byte masks (see byteMask) of the substring needles,
+	// without supersets, or nil when there are too many to be worth
+	// checking: a value whose mask includes none of them contains no
+	// needle and is not scanned.
+	masks []uint64
 }
 
 type unitKey struct {
@@ -226,6 +231,7 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 			subs[ui] = append(subs[ui], un.lit)
 			u.gid = append(u.gid, id)
 		}
+		u.masks = needleMasks(unitNeedles[ui])
 	}
 	for ui := range p.units {
 		if len(grams[ui]) > 0 {
@@ -430,6 +436,9 @@ func (sc *scratch) scanValue(u *scanUnit, v int32) {
 	if u.ac == nil && u.grams == nil {
 		return
 	}
+	if u.masks != nil && !maskMay(u.masks, sc.mask(v)) {
+		return
+	}
 	t := sc.scanText(v)
 	if u.ac != nil && len(t) >= u.minLen {
 		sc.found = u.ac.scan(t, u.gid, sc.hits, sc.epoch, sc.found)
@@ -437,6 +446,48 @@ func (sc *scratch) scanValue(u *scanUnit, v int32) {
 	if u.grams != nil && len(t) >= gramLen {
 		sc.found = u.grams.scan(t, sc.vals[v].ascii == 1, u.ggid, sc.hits, sc.epoch, sc.found)
 	}
+}
+
+// maxMasks bounds the needle masks a unit checks per value: a unit with
+// more needles than that (CommandLine's thousands) nearly always has one
+// whose bytes a long value includes.
+const maxMasks = 24
+
+// needleMasks returns the minimal byte masks of a unit's substring
+// needles, or nil when there are more than maxMasks.
+func needleMasks(ns []unitNeedle) []uint64 {
+	var ms []uint64
+	for _, n := range ns {
+		if n.eq {
+			continue
+		}
+		m := byteMask(n.lit)
+		if maskMay(ms, m) {
+			continue // a needle with a subset of m's bytes stands for it
+		}
+		out := ms[:0]
+		for _, o := range ms {
+			if m&^o != 0 { // keep o unless m ⊆ o
+				out = append(out, o)
+			}
+		}
+		ms = append(out, m)
+		if len(ms) > maxMasks {
+			return nil
+		}
+	}
+	return ms
+}
+
+// maskMay reports whether a value of byte mask vm may contain a needle of
+// one of the masks.
+func maskMay(masks []uint64, vm uint64) bool {
+	for _, m := range masks {
+		if m&^vm == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // eqMay reports whether value f may equal an equality needle of u. The

@@ -90,6 +90,8 @@ type fval struct {
 	raw, low string
 	hasLow   bool
 	ascii    uint8 // 0 unknown, 1 ASCII, 2 not
+	hasMask  bool
+	bmask    uint64 // byteMask of the scanned text, once hasMask
 	name     string
 }
 
