@@ -120,6 +120,7 @@ type detection struct {
 	agg       *sigmago.Comparison
 	aggNode   *yaml.Node
 	timeframe string
+	nPats     int // value patterns, numbered by valueMatcher.idx
 }
 
 // compileCtx carries what compiling a detection needs.
@@ -209,6 +210,16 @@ func (cc *compileCtx) compileDetection(det *yaml.Node, skip map[string]bool) (*d
 		d.cond = ors[0]
 	} else {
 		d.cond = ors
+	}
+	for _, s := range d.searches {
+		for _, alt := range s.alts {
+			for _, fm := range alt {
+				for i := range fm.pats {
+					fm.pats[i].idx = int32(d.nPats)
+					d.nPats++
+				}
+			}
+		}
 	}
 	return d, nil
 }
@@ -501,7 +512,7 @@ func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, v
 				return fail(ErrRegexp, "%q: %v", v.s, err)
 			}
 			lo, hi := regexLenBounds(prefix + v.s)
-			add(valueMatcher{kind: vmRegexp, re: re, text: v.s, reMin: lo, reMax: hi})
+			add(valueMatcher{kind: vmRegexp, re: re, fast: compileFastRegex(prefix + v.s), text: v.s, reMin: lo, reMax: hi})
 			continue
 		case cidr:
 			p, ok := parseCIDR(v.s)

@@ -161,6 +161,17 @@ func globMatch(toks []token, s string) bool {
 				if ti == len(toks)-1 {
 					return true
 				}
+				// A literal after the star can only match where it
+				// occurs: skip to its next occurrence. (A literal that
+				// starts a rune occurs only at rune boundaries, the
+				// positions the backtrack below steps through.)
+				if n := toks[ti+1]; n.kind == tokLit && utf8.RuneStart(n.lit[0]) {
+					j := strings.Index(s[si:], n.lit)
+					if j < 0 {
+						return false
+					}
+					si += j
+				}
 				starT, starS = ti, si
 				ti++
 				continue
@@ -188,6 +199,13 @@ func globMatch(toks []token, s string) bool {
 		}
 		_, w := utf8.DecodeRuneInString(s[starS:])
 		starS += w
+		if n := toks[starT+1]; n.kind == tokLit && utf8.RuneStart(n.lit[0]) {
+			j := strings.Index(s[starS:], n.lit)
+			if j < 0 {
+				return false
+			}
+			starS += j
+		}
 		ti, si = starT+1, starS
 	}
 }

@@ -31,6 +31,9 @@ type plan struct {
 	units    []scanUnit
 	trigger  [][]int32 // plan needle id -> rules indexed under it
 	nNeedles int
+	// gateData holds the gates of planRule.gates: at a gate's offset,
+	// the number of clauses, then per clause its length and needle ids.
+	gateData []int32
 }
 
 // planRule is one rule of a plan with its requirement in plan needle ids.
@@ -38,6 +41,12 @@ type planRule struct {
 	cr      *compiledRule
 	group   int32
 	clauses [][]int32 // all must hold; nil: always evaluated
+	// gates[pattern idx] is the offset in plan.gateData of a requirement
+	// of that value pattern alone, or -1 (nil: no pattern has one). A
+	// pattern whose gate fails cannot match any value of its field, so
+	// evaluation skips it: this spares long values most of a rule's
+	// patterns, e.g. the hundred "CommandLine|contains" of one rule.
+	gates []int32
 }
 
 // scanUnit is one source of values the prefilter scans.
@@ -55,6 +64,11 @@ type scanUnit struct {
 	minLen  int          // shortest needle of ac
 	grams   *gramSet     // substring needles of gramLen bytes or more, or nil
 	ggid    []int32      // gram needle index -> plan needle id
+	// masks are the byte masks (see byteMask) of the substring needles,
+	// without supersets, or nil when there are too many to be worth
+	// checking: a value whose mask includes none of them contains no
+	// needle and is not scanned.
+	masks []uint64
 }
 
 type unitKey struct {
@@ -182,6 +196,14 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 		}
 	}
 
+	for ri := range p.rules {
+		pr := &p.rules[ri]
+		if !pr.cr.det.hasPats() {
+			continue
+		}
+		pr.gates = p.gatesOf(pr.cr.det, p.groups[pr.group].mapping, units, ids)
+	}
+
 	// Needles per unit: equality ones into a hash set, short substring
 	// ones into an automaton, long ones into a gram set.
 	subs := make([][]string, len(p.units))
@@ -209,6 +231,7 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 			subs[ui] = append(subs[ui], un.lit)
 			u.gid = append(u.gid, id)
 		}
+		u.masks = needleMasks(unitNeedles[ui])
 	}
 	for ui := range p.units {
 		if len(grams[ui]) > 0 {
@@ -249,6 +272,98 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 		return strings.Compare(a.mapping.name, b.mapping.name)
 	})
 	return p
+}
+
+// hasPats reports whether the detection has value patterns.
+func (d *detection) hasPats() bool { return d.nPats > 0 }
+
+// gatesOf returns the gates of a rule's patterns in a group with the given
+// mapping, from needles the plan already scans for, or nil when no
+// pattern has one. A gate is a pattern's own requirement (patReq), less
+// the clauses whose needles the plan does not scan for.
+func (p *plan) gatesOf(d *detection, m *compiledMapping, units map[unitKey]int, ids map[unitNeedle]int32) []int32 {
+	var gates []int32
+	for _, s := range d.searches {
+		for _, alt := range s.alts {
+			for _, fm := range alt {
+				if fm.kind != fmValues {
+					continue
+				}
+				for i := range fm.pats {
+					pat := &fm.pats[i]
+					var cls [][]int32
+					for _, c := range patReq(fm, pat) {
+						cl := make([]int32, 0, len(c))
+						for _, n := range c {
+							uk := unitKey{field: n.field}
+							if m != nil && n.field >= 0 && m.maps(n.field) {
+								uk.mapping = m
+							}
+							ui, ok := units[uk]
+							if !ok {
+								break
+							}
+							id, ok := ids[unitNeedle{unit: ui, lit: n.lit, eq: n.eq}]
+							if !ok {
+								break
+							}
+							cl = append(cl, id)
+						}
+						if len(cl) == len(c) {
+							cls = append(cls, cl)
+						}
+					}
+					if len(cls) == 0 {
+						continue
+					}
+					if gates == nil {
+						gates = make([]int32, d.nPats)
+						for j := range gates {
+							gates[j] = -1
+						}
+					}
+					gates[pat.idx] = int32(len(p.gateData))
+					p.gateData = append(p.gateData, int32(len(cls)))
+					for _, cl := range cls {
+						p.gateData = append(p.gateData, int32(len(cl)))
+						p.gateData = append(p.gateData, cl...)
+					}
+				}
+			}
+		}
+	}
+	return gates
+}
+
+// patMay reports whether pattern p of the rule being evaluated may match
+// some value of its field: false only when its gate fails.
+func (sc *scratch) patMay(p *valueMatcher) bool {
+	if sc.gates == nil {
+		return true
+	}
+	off := sc.gates[p.idx]
+	if off < 0 {
+		return true
+	}
+	d := sc.gateData
+	nc := d[off]
+	off++
+	for ; nc > 0; nc-- {
+		n := d[off]
+		off++
+		ok := false
+		for _, id := range d[off : off+n] {
+			if sc.hits[id] == sc.epoch {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+		off += n
+	}
+	return true
 }
 
 // planFor returns the plan for the scratch's event.
@@ -321,6 +436,9 @@ func (sc *scratch) scanValue(u *scanUnit, v int32) {
 	if u.ac == nil && u.grams == nil {
 		return
 	}
+	if u.masks != nil && !maskMay(u.masks, sc.mask(v)) {
+		return
+	}
 	t := sc.scanText(v)
 	if u.ac != nil && len(t) >= u.minLen {
 		sc.found = u.ac.scan(t, u.gid, sc.hits, sc.epoch, sc.found)
@@ -328,6 +446,48 @@ func (sc *scratch) scanValue(u *scanUnit, v int32) {
 	if u.grams != nil && len(t) >= gramLen {
 		sc.found = u.grams.scan(t, sc.vals[v].ascii == 1, u.ggid, sc.hits, sc.epoch, sc.found)
 	}
+}
+
+// maxMasks bounds the needle masks a unit checks per value: a unit with
+// more needles than that (CommandLine's thousands) nearly always has one
+// whose bytes a long value includes.
+const maxMasks = 24
+
+// needleMasks returns the minimal byte masks of a unit's substring
+// needles, or nil when there are more than maxMasks.
+func needleMasks(ns []unitNeedle) []uint64 {
+	var ms []uint64
+	for _, n := range ns {
+		if n.eq {
+			continue
+		}
+		m := byteMask(n.lit)
+		if maskMay(ms, m) {
+			continue // a needle with a subset of m's bytes stands for it
+		}
+		out := ms[:0]
+		for _, o := range ms {
+			if m&^o != 0 { // keep o unless m ⊆ o
+				out = append(out, o)
+			}
+		}
+		ms = append(out, m)
+		if len(ms) > maxMasks {
+			return nil
+		}
+	}
+	return ms
+}
+
+// maskMay reports whether a value of byte mask vm may contain a needle of
+// one of the masks.
+func maskMay(masks []uint64, vm uint64) bool {
+	for _, m := range masks {
+		if m&^vm == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // eqMay reports whether value f may equal an equality needle of u. The
@@ -381,6 +541,7 @@ func (sc *scratch) run(p *plan, fn func(*Match)) {
 	} else {
 		sc.scan(p)
 	}
+	sc.gateData = p.gateData
 	gi := int32(-1)
 	skip, mapped := false, false
 	for _, r := range sc.cands {
@@ -401,7 +562,7 @@ func (sc *scratch) run(p *plan, fn func(*Match)) {
 		if skip || !sc.rs.noPrefilter && !sc.holds(pr) {
 			continue
 		}
-		sc.evalRule(pr.cr, fn)
+		sc.evalRule(pr.cr, pr.gates, fn)
 	}
 	if mapped {
 		sc.clearMapping()

@@ -90,6 +90,8 @@ type fval struct {
 	raw, low string
 	hasLow   bool
 	ascii    uint8 // 0 unknown, 1 ASCII, 2 not
+	hasMask  bool
+	bmask    uint64 // byteMask of the scanned text, once hasMask
 	name     string
 }
 
@@ -136,6 +138,10 @@ type scratch struct {
 	found  []int32
 	rstamp []uint32
 	cands  []int32
+	// gates are the pattern gates of the rule being evaluated (nil when
+	// none or while a filter is evaluated), in the plan's gateData.
+	gates    []int32
+	gateData []int32
 
 	// lowBuf holds the lower-cased copies of this event's values.
 	lowBuf []byte
@@ -459,7 +465,13 @@ func (c *evalCtx) search(i int) bool {
 	return ok
 }
 
-func (sc *scratch) evalRule(cr *compiledRule, fn func(*Match)) {
+// evalRule evaluates a rule with its gates in the current plan (nil: none;
+// with the prefilter off there are none) and calls fn if it matches.
+func (sc *scratch) evalRule(cr *compiledRule, gates []int32, fn func(*Match)) {
+	if sc.rs.noPrefilter {
+		gates = nil
+	}
+	sc.gates = gates
 	st := sc.state[:len(cr.det.searches)]
 	clear(st)
 	// The contexts live in the scratch: condition nodes are interfaces,
@@ -467,8 +479,11 @@ func (sc *scratch) evalRule(cr *compiledRule, fn func(*Match)) {
 	c := &sc.ctx
 	*c = evalCtx{sc: sc, det: cr.det, state: st}
 	if !cr.det.cond.eval(c) {
+		sc.gates = nil
 		return
 	}
+	// Filters number their patterns apart: no gates.
+	sc.gates = nil
 	for _, f := range cr.filters {
 		fst := sc.fstate[:len(f.searches)]
 		clear(fst)
@@ -478,6 +493,7 @@ func (sc *scratch) evalRule(cr *compiledRule, fn func(*Match)) {
 			return
 		}
 	}
+	sc.gates = gates // explain evaluates the rule's searches again
 	m := &sc.match
 	m.Rule = cr.rule
 	m.Searches = m.Searches[:0]
@@ -488,6 +504,7 @@ func (sc *scratch) evalRule(cr *compiledRule, fn func(*Match)) {
 			m.Values = sc.explain(s, m.Values)
 		}
 	}
+	sc.gates = nil
 	fn(m)
 }
 
@@ -525,8 +542,11 @@ func (sc *scratch) evalField(fm *fieldMatcher) bool {
 	}
 	switch {
 	case fm.neq:
-		for e := head; e >= 0; e = sc.entries[e].next {
-			for i := range fm.pats {
+		for i := range fm.pats {
+			if !sc.patMay(&fm.pats[i]) {
+				continue
+			}
+			for e := head; e >= 0; e = sc.entries[e].next {
 				if sc.matchValue(fm, &fm.pats[i], sc.entries[e].val) {
 					return false
 				}
@@ -535,6 +555,9 @@ func (sc *scratch) evalField(fm *fieldMatcher) bool {
 		return true
 	case fm.all:
 		for i := range fm.pats {
+			if !sc.patMay(&fm.pats[i]) {
+				return false
+			}
 			found := false
 			for e := head; e >= 0 && !found; e = sc.entries[e].next {
 				found = sc.matchValue(fm, &fm.pats[i], sc.entries[e].val)
@@ -546,6 +569,9 @@ func (sc *scratch) evalField(fm *fieldMatcher) bool {
 		return true
 	}
 	for i := range fm.pats {
+		if !sc.patMay(&fm.pats[i]) {
+			continue
+		}
 		for e := head; e >= 0; e = sc.entries[e].next {
 			if sc.matchValue(fm, &fm.pats[i], sc.entries[e].val) {
 				return true
@@ -559,6 +585,9 @@ func (sc *scratch) evalField(fm *fieldMatcher) bool {
 func (sc *scratch) evalKeywords(fm *fieldMatcher) bool {
 	if fm.all {
 		for i := range fm.pats {
+			if !sc.patMay(&fm.pats[i]) {
+				return false
+			}
 			found := false
 			for v := 0; v < sc.nEvVals && !found; v++ {
 				found = sc.matchValue(fm, &fm.pats[i], int32(v))
@@ -569,8 +598,11 @@ func (sc *scratch) evalKeywords(fm *fieldMatcher) bool {
 		}
 		return true
 	}
-	for v := 0; v < sc.nEvVals; v++ {
-		for i := range fm.pats {
+	for i := range fm.pats {
+		if !sc.patMay(&fm.pats[i]) {
+			continue
+		}
+		for v := 0; v < sc.nEvVals; v++ {
 			if sc.matchValue(fm, &fm.pats[i], int32(v)) {
 				return true
 			}
@@ -590,6 +622,14 @@ func (sc *scratch) matchValue(fm *fieldMatcher, p *valueMatcher, v int32) bool {
 		raw := sc.vals[v].raw
 		if len(raw) < p.reMin || p.reMax >= 0 && len(raw) > p.reMax {
 			return false
+		}
+		if f := p.fast; f != nil {
+			if !f.fold {
+				return f.match(raw)
+			}
+			if sc.vals[v].isASCII() {
+				return f.match(sc.lower(v))
+			}
 		}
 		return p.re.MatchString(raw)
 	case vmCIDR:

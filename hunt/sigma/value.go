@@ -66,6 +66,7 @@ type valueMatcher struct {
 	kind vmKind
 	str  strPattern     // vmStr; also vmFieldRef (op only)
 	re   *regexp.Regexp // vmRegexp
+	fast *fastRegex     // vmRegexp: its fast form, or nil
 	net  netip.Prefix   // vmCIDR
 	op   cmpOp          // vmNum, vmTime
 	num  float64        // vmNum, vmTime
@@ -75,6 +76,9 @@ type valueMatcher struct {
 	// regexLenBounds), checked before running the expression.
 	reMin, reMax int
 	text         string // the rule value as written, for explanations
+	// idx numbers the pattern within its detection: a plan keeps a
+	// prefilter gate per pattern (see plan.gates).
+	idx int32
 }
 
 // parseNumber reads a decimal, float or 0x-hex number.
