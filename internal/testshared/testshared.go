@@ -31,8 +31,14 @@ func Root() (string, bool) {
 
 // Dir returns ../shared joined with elem, or skips (fails under
 // LOGHUNT_REQUIRE_SHARED) when it does not exist.
+//
+// In -short mode (CI's race tier) the corpus tier is skipped: it runs on
+// its own, without the race detector.
 func Dir(tb testing.TB, elem ...string) string {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("corpus tier skipped in -short mode")
+	}
 	root, ok := Root()
 	p := filepath.Join(append([]string{root}, elem...)...)
 	if ok {

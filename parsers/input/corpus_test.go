@@ -6,29 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/loghunt/loghunt/internal/testshared"
 )
 
+// sharedDir returns ../shared, or skips (see internal/testshared).
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus tier: module root not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("corpus tier: %s absent, skipping", shared)
-	}
-	return shared
+	return testshared.Dir(t)
 }
 
 // Every .evtx of the shared corpora is found as EVTX and every .json of

@@ -7,31 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loghunt/loghunt/internal/testshared"
 	"github.com/loghunt/loghunt/parsers"
 )
 
-// sharedDir returns ../shared relative to the module root, or skips.
+// sharedDir returns ../shared, or skips (see internal/testshared).
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus tier: module root not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("corpus tier: %s absent, skipping", shared)
-	}
-	return shared
+	return testshared.Dir(t)
 }
 
 // Every .json of the Sigma regression data parses without a failed
