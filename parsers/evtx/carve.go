@@ -15,7 +15,7 @@ import (
 // Reset to the chunk.
 func (c *chunkDecoder) carve(off, end int) error {
 	chunk := c.chunk
-	for off+recordHeader <= end {
+	for off+recordHeader <= end && !c.exhausted {
 		i := bytes.Index(chunk[off:end], recordSig)
 		if i < 0 {
 			return nil

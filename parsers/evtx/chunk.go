@@ -119,6 +119,30 @@ type chunkDecoder struct {
 	out    func(rec []byte) error
 	flags  parsers.Flags
 	chunk  []byte
+	// Work done on this chunk so far, against the chunk budgets.
+	work, text int
+	exhausted  bool
+}
+
+// Chunk budgets. A record is bounded on its own (binxml limits, maxRendered),
+// but a chunk holds up to a few thousand records: these bound the whole
+// chunk, far above what real chunks need (about 50 000 steps and 200 KiB
+// of text).
+const (
+	chunkWork = 1 << 22 // BinXml decoding steps
+	chunkText = 8 << 20 // bytes of field text or rendered output
+)
+
+// spend adds the work of one record and reports when the chunk runs out of
+// budget; the records after that are not decoded.
+func (c *chunkDecoder) spend(off int, work, text int) {
+	c.work += work
+	c.text += text
+	if !c.exhausted && (c.work > chunkWork || c.text > chunkText) {
+		c.exhausted = true
+		c.stats.Failed++
+		c.fail(off, 0, "chunk", fmt.Errorf("chunk expands beyond %d decoding steps or %d bytes of text; rest of the chunk skipped: %w", chunkWork, chunkText, parsers.ErrCorrupt))
+	}
 }
 
 func (c *chunkDecoder) fail(off int, id uint64, unit string, err error) {
@@ -199,7 +223,7 @@ func allZero(b []byte) bool {
 // returns end.
 func (c *chunkDecoder) records(off, end int) (int, error) {
 	chunk := c.chunk
-	for off+recordHeader <= end {
+	for off+recordHeader <= end && !c.exhausted {
 		var bad error
 		size := int(binary.LittleEndian.Uint32(chunk[off+4:]))
 		id := binary.LittleEndian.Uint64(chunk[off+8:])
@@ -239,7 +263,11 @@ func (c *chunkDecoder) records(off, end int) (int, error) {
 func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) error {
 	st := c.st
 	written := binary.LittleEndian.Uint64(c.chunk[off+16:])
-	if err := st.dec.Decode(off+recordHeader, off+size-4); err != nil {
+	err := st.dec.Decode(off+recordHeader, off+size-4)
+	if c.spend(off, st.dec.Work(), 0); c.exhausted {
+		return nil
+	}
+	if err != nil {
 		c.stats.Failed++
 		unit := "record"
 		if flags&parsers.Recovered != 0 {
@@ -253,7 +281,11 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 	if c.format != 0 {
 		keep = noFields
 	}
-	if !st.norm.fill(ev, &st.dec.Doc, keep) {
+	ok := st.norm.fill(ev, &st.dec.Doc, keep)
+	if c.spend(off, 0, st.norm.textLen); c.exhausted {
+		return nil
+	}
+	if !ok {
 		c.stats.Failed++
 		c.fail(off, id, "record", fmt.Errorf("record text exceeds %d bytes: %w", maxRendered, parsers.ErrCorrupt))
 		return nil
@@ -276,6 +308,13 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 	}
 	if c.format != 0 {
 		st.out = st.rend.appendRecord(st.out[:0], &st.dec.Doc, c.format, flags)
+		if c.spend(off, 0, len(st.out)); c.exhausted {
+			c.stats.Records--
+			if flags&parsers.Recovered != 0 {
+				c.stats.Recovered--
+			}
+			return nil
+		}
 		if len(st.out) > maxRendered*4 {
 			c.stats.Records--
 			c.stats.Failed++

@@ -139,6 +139,7 @@ type normalizer struct {
 
 	computer, channel, provider int // span indices, or -1
 
+	textLen   int           // text bytes of the last record
 	nameCache [256]nameSlot // Data Name texts by chunk offset
 	vc        [14]cachedValue
 }
@@ -332,6 +333,7 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 		}
 	}
 	ok := !n.full()
+	n.textLen = len(n.arena)
 	s := n.finishArena()
 	for i := range n.spans {
 		sp := &n.spans[i]

@@ -92,8 +92,12 @@ func (r *renderer) appendXMLRecord(dst []byte, doc *binxml.Doc, flags parsers.Fl
 	return dst
 }
 
+// maxIndent caps indentation: a deeply nested (damaged) record must not
+// multiply its size by its depth.
+const maxIndent = 32
+
 func indent(dst []byte, depth int) []byte {
-	for i := 0; i < depth; i++ {
+	for i := 0; i < min(depth, maxIndent); i++ {
 		dst = append(dst, ' ', ' ')
 	}
 	return dst

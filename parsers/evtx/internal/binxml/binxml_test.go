@@ -361,3 +361,30 @@ func TestAppendScalar(t *testing.T) {
 		})
 	}
 }
+
+// TestUnbalancedNestedFragment: end tags inside a BinXml substitution must
+// not close the elements around it (found by FuzzChunk).
+func TestUnbalancedNestedFragment(t *testing.T) {
+	x := newBuilder()
+	x.fragment()
+	x.instance(func() {
+		x.open("Event", false)
+		x.closeStart()
+		x.open("UserData", false)
+		x.closeStart()
+		x.subst(0, TypeBinXML, false)
+		x.end()
+		x.u8(0x08) // a character reference after the substitution
+		x.u16('B')
+		x.end()
+		x.eof()
+	}, []val{{TypeBinXML, []byte{0x04, 0x04, 0x04, 0x08, 'A', 0, 0x00}}})
+	x.eof()
+	d, err := decode(t, x, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := texts(&d.Doc), "Event (B)\n UserData (A)\n"; got != want {
+		t.Errorf("tree:\n%s\nwant:\n%s", got, want)
+	}
+}

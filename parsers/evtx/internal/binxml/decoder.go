@@ -135,6 +135,7 @@ type Decoder struct {
 	Doc Doc
 
 	stack    []int32
+	floor    int // end tags never pop the stack below this depth
 	inAttr   bool
 	attrName uint32
 	attrNode int32
@@ -182,6 +183,10 @@ func (d *Decoder) Reset(chunk []byte) {
 // Chunk returns the chunk set by the last Reset.
 func (d *Decoder) Chunk() []byte { return d.chunk }
 
+// Work returns the decoding steps the last Decode took (bounded by an
+// internal limit per record).
+func (d *Decoder) Work() int { return d.work }
+
 // Templates returns how many template definitions are cached for the chunk.
 func (d *Decoder) Templates() int { return len(d.tmpls) }
 
@@ -194,6 +199,7 @@ func errAt(off int, sentinel error, format string, args ...any) error {
 func (d *Decoder) Decode(off, end int) error {
 	d.Doc.reset(d.chunk)
 	d.stack = append(d.stack[:0], 0)
+	d.floor = 1
 	d.inAttr = false
 	d.vals = d.vals[:0]
 	d.scratch = d.scratch[:0]
@@ -540,7 +546,7 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 			d.inAttr = false
 		case opCloseEmpty, opEnd:
 			d.inAttr = false
-			if len(d.stack) > 1 {
+			if len(d.stack) > d.floor {
 				d.stack = d.stack[:len(d.stack)-1]
 			} else if d.imaging {
 				d.imgBad = true
@@ -659,7 +665,8 @@ func (d *Decoder) addValue(n Node) error {
 
 // image builds the tree image of t, or marks t unusable for images.
 func (d *Decoder) image(t *Template, nest int) error {
-	saved, savedStack, savedAttr := d.Doc, d.stack, d.inAttr
+	saved, savedStack, savedAttr, savedFloor := d.Doc, d.stack, d.inAttr, d.floor
+	d.floor = 1
 	d.imgDoc.reset(d.chunk)
 	d.imgDoc.Names = d.Doc.Names
 	d.Doc = d.imgDoc
@@ -674,7 +681,7 @@ func (d *Decoder) image(t *Template, nest int) error {
 	d.imgStack = d.stack
 	d.imaging = false
 	d.imgDoc = img
-	d.Doc, d.stack, d.inAttr = saved, savedStack, savedAttr
+	d.Doc, d.stack, d.inAttr, d.floor = saved, savedStack, savedAttr, savedFloor
 	if err != nil {
 		return err
 	}
@@ -809,9 +816,12 @@ func (d *Decoder) graftNested(x int32, v Value, nest int) error {
 	}
 	n := &d.Doc.Nodes[x]
 	n.Kind, n.Child, n.Last = KindElement, -1, -1
+	savedFloor := d.floor
 	d.stack = append(d.stack, x)
+	d.floor = len(d.stack) // the nested fragment cannot close what encloses it
 	err := d.execNested(v, nest)
-	d.stack = d.stack[:len(d.stack)-1]
+	d.stack = d.stack[:d.floor-1]
+	d.floor = savedFloor
 	if err != nil {
 		return err
 	}
