@@ -99,7 +99,14 @@ func readChunk(ef *gevtx.File, path string, off int64, st *parsers.Stats, emit p
 			continue
 		}
 		Convert(&ev, *gem)
+		// Like parsers/evtx: the System EventRecordID wins over the
+		// record header's id.
 		ev.RecordID = uint64(e.Header.ID)
+		if v, ok := ev.Get("EventRecordID"); ok {
+			if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+				ev.RecordID = n
+			}
+		}
 		ev.Source = parsers.Source{Path: path, Offset: off + int64(eo)}
 		st.Records++
 		if emit != nil {

@@ -290,7 +290,9 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 		c.fail(off, id, "record", fmt.Errorf("record text exceeds %d bytes: %w", maxRendered, parsers.ErrCorrupt))
 		return nil
 	}
-	ev.RecordID = id
+	if ev.RecordID == 0 {
+		ev.RecordID = id
+	}
 	ev.Source = parsers.Source{Path: c.f.path, Offset: c.base + int64(off)}
 	ev.Flags = flags
 	if ev.Time.IsZero() && written != 0 {

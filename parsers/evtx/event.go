@@ -393,6 +393,13 @@ func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
 			if v, ok := uintOf(doc, c); ok {
 				ev.Level = uint8(v)
 			}
+		case "EventRecordID":
+			// The System value is the record id Windows shows; it can
+			// differ from the record header's when a log was exported
+			// or filtered into a new file.
+			if v, ok := uintOf(doc, c); ok {
+				ev.RecordID = v
+			}
 		case "Channel":
 			n.channel = n.text(doc, name, c, true)
 			continue

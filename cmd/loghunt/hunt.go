@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/output"
+)
+
+const huntSynopsis = `Usage: loghunt hunt [flags] PATH...
+
+Hunts every EVTX and JSON log under each PATH (files or directories, read
+recursively; zip and gzip archives are opened) with the bundled rules and any
+rules added with -r, then prints the hits and a summary of everything read.
+
+Examples:
+  loghunt hunt samples/
+  loghunt hunt -r ~/sigma/rules/windows --min-level high C:\evidence\logs
+  loghunt hunt -o hits.csv --stats --summary-json run.json evidence/
+`
+
+// huntFlags are the flags shared by hunt and kql.
+type huntFlags struct {
+	rules      []string
+	noBundled  bool
+	noKQL      bool
+	out        string
+	format     string
+	threads    int
+	stats      bool
+	summary    string
+	quiet      bool
+	carve      bool
+	now        string
+	minLevel   string
+	status     []string
+	tags       []string
+	exclude    []string
+	expandFile string
+}
+
+func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
+	if withRules {
+		fs.Var(listFlag{vals: &f.rules}, "r", "add Sigma or KQL rules from `PATH` (a file, or a directory read recursively); repeatable")
+		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r `PATH`")
+		fs.BoolVar(&f.noBundled, "no-bundled", false, "leave out the rules embedded in loghunt")
+		fs.BoolVar(&f.noKQL, "no-kql", false, "run no KQL rules (KQL keeps a row per process, network, file or registry event its queries read; Sigma streams)")
+		fs.StringVar(&f.minLevel, "min-level", "", "only rules of at least this `level` (informational, low, medium, high, critical)")
+		fs.Var(listFlag{vals: &f.status, split: true}, "status", "only rules with one of these `statuses` (comma-separated: stable,test,experimental...)")
+		fs.Var(listFlag{vals: &f.tags, split: true}, "tags", "only rules with at least one of these `tags` (comma-separated, e.g. attack.t1059)")
+		fs.Var(listFlag{vals: &f.exclude, split: true}, "exclude-rule", "leave out the rules with these `ids`; repeatable or comma-separated")
+		fs.StringVar(&f.expandFile, "expand", "", "Sigma placeholder values for the expand modifier from a YAML `file` (name: [values])")
+	}
+	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
+	fs.StringVar(&f.format, "format", "", "output `format`: table, csv or jsonl (default: from -o's extension, else table)")
+	fs.IntVar(&f.threads, "threads", 0, "number of worker threads, `N` (default: all cores)")
+	fs.BoolVar(&f.stats, "stats", false, "print records parsed/recovered/failed per file in the summary")
+	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
+	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary on the terminal")
+	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
+	fs.StringVar(&f.now, "now", "", "pin KQL now() to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
+}
+
+// outputFormat decides the format from --format, then -o's extension.
+func (f *huntFlags) outputFormat() (output.Format, error) {
+	if f.format != "" {
+		fm, err := output.ParseFormat(f.format)
+		if err != nil {
+			return "", usagef("use --format table, --format csv or --format jsonl", "%v", err)
+		}
+		return fm, nil
+	}
+	switch strings.ToLower(filepath.Ext(f.out)) {
+	case ".csv":
+		return output.CSV, nil
+	case ".jsonl", ".json", ".ndjson":
+		return output.JSONL, nil
+	}
+	return output.Table, nil
+}
+
+func (f *huntFlags) validate(paths []string) error {
+	if len(paths) == 0 {
+		return usagef("give one or more files or directories, e.g. loghunt hunt samples/", "no PATH to hunt")
+	}
+	if f.threads < 0 {
+		return usagef("omit --threads to use all cores", "--threads must be positive, got %d", f.threads)
+	}
+	if f.noBundled && len(f.rules) == 0 {
+		return usagef("add rules with -r PATH, or drop --no-bundled", "--no-bundled without -r leaves no rules to run")
+	}
+	if f.minLevel != "" && !hunt.ValidLevel(f.minLevel) {
+		return usagef("levels are informational, low, medium, high, critical", "unknown --min-level %q", f.minLevel)
+	}
+	return nil
+}
+
+func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f huntFlags
+	fs := newFlagSet("hunt", huntSynopsis, stderr)
+	f.register(fs, true)
+	paths, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := f.validate(paths); err != nil {
+		return err
+	}
+	format, err := f.outputFormat()
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config(paths)
+	if err != nil {
+		return err
+	}
+	plan, err := hunt.Prepare(cfg)
+	if err != nil {
+		return err
+	}
+	var bar *progress
+	if !f.quiet {
+		bar = newProgress(stderr, plan.TotalBytes())
+		plan.Options.Progress = bar.set
+	}
+	res, err := plan.Run(ctx)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	if err := writeHits(stdout, f.out, format, res.Hits); err != nil {
+		return err
+	}
+	// The summary goes with the table on stdout; when hits are a machine
+	// format on stdout, it goes to stderr so stdout stays parseable.
+	sw := stdout
+	if f.out == "" && format != output.Table {
+		sw = stderr
+	}
+	return writeSummary(sw, &f, buildSummary(plan, res))
+}
+
+// config turns flags into the engine's configuration.
+func (f *huntFlags) config(paths []string) (hunt.Config, error) {
+	cfg := hunt.Config{
+		Paths:     paths,
+		RulePaths: f.rules,
+		NoBundled: f.noBundled,
+		NoKQL:     f.noKQL,
+		Threads:   f.threads,
+		Carve:     f.carve,
+		Select: hunt.Selection{
+			MinLevel: f.minLevel, Status: f.status, Tags: f.tags, ExcludeIDs: f.exclude,
+		},
+		ExpandFile: f.expandFile,
+	}
+	now, err := hunt.ParseNow(f.now)
+	if err != nil {
+		return cfg, usagef("use --now 2024-05-01T00:00:00Z or --now wallclock", "%v", err)
+	}
+	cfg.Now = now
+	return cfg, nil
+}
+
+func writeHits(stdout io.Writer, out string, format output.Format, hits []*hunt.Hit) error {
+	if out == "" {
+		return output.Write(stdout, format, hits)
+	}
+	fh, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if err := output.Write(fh, format, hits); err != nil {
+		fh.Close()
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	return fh.Close()
+}
+
+// writeSummary writes the JSON summary file if asked, and the text summary
+// to w unless -q.
+func writeSummary(w io.Writer, f *huntFlags, sum *output.Summary) error {
+	if f.summary != "" {
+		fh, err := os.Create(f.summary)
+		if err != nil {
+			return err
+		}
+		if err := sum.WriteJSON(fh); err != nil {
+			fh.Close()
+			return err
+		}
+		if err := fh.Close(); err != nil {
+			return err
+		}
+	}
+	if f.quiet {
+		return nil
+	}
+	sum.WriteText(w, f.stats)
+	return nil
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/output"
+)
+
+const kqlSynopsis = `Usage: loghunt kql [flags] 'QUERY' PATH...
+       loghunt kql [flags] -f FILE.kql PATH...
+
+Runs one KQL query, as written for Microsoft Sentinel or Defender, over the
+EVTX and JSON logs under each PATH. The tables it reads (DeviceProcessEvents,
+SecurityEvent, imNetworkSession, Event, ...) are emulated from Sysmon and
+Security events. now() is the newest event's time unless --now says
+otherwise, so ago(7d) means the last 7 days of the evidence.
+
+Examples:
+  loghunt kql 'DeviceProcessEvents | where ProcessCommandLine has "whoami"' logs/
+  loghunt kql -f hunt.kql --now 2024-05-01T00:00:00Z -o rows.csv logs/
+`
+
+func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f huntFlags
+	var file string
+	fs := newFlagSet("kql", kqlSynopsis, stderr)
+	f.register(fs, false)
+	fs.StringVar(&file, "f", "", "read the query from `FILE` (.kql text, or Sentinel hunting YAML with a query)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	var def *hunt.KQLRuleDef
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		kind, _ := hunt.ClassifyRule(file, data)
+		if kind == hunt.SigmaRule {
+			return usagef("run Sigma rules with loghunt hunt -r "+file, "%s is a Sigma rule, not a KQL query", file)
+		}
+		if kind == hunt.NotARule {
+			kind = hunt.KQLRule // any other extension: the file is the query text
+			file += ".kql"
+		}
+		def, err = hunt.ParseKQLRule(hunt.RuleFile{Path: file, Name: file, Data: data, Kind: kind})
+		if err != nil {
+			return err
+		}
+	} else {
+		if len(pos) == 0 {
+			return usagef("give the query as the first argument, in single quotes, or use -f FILE.kql", "no query")
+		}
+		def = &hunt.KQLRuleDef{ID: "query", Name: "query", Query: pos[0], Path: "command line"}
+		pos = pos[1:]
+	}
+	if err := f.validate(pos); err != nil {
+		return err
+	}
+	format, err := f.outputFormat()
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config(pos)
+	if err != nil {
+		return err
+	}
+	cfg.NoBundled, cfg.NoSigma, cfg.Queries = true, true, []*hunt.KQLRuleDef{def}
+	plan, err := hunt.Prepare(cfg)
+	if err != nil {
+		return err
+	}
+	if len(plan.KQLFailed) > 0 {
+		return fmt.Errorf("%s", plan.KQLFailed[0].Reason)
+	}
+	var bar *progress
+	if !f.quiet {
+		bar = newProgress(stderr, plan.TotalBytes())
+		plan.Options.Progress = bar.set
+	}
+	res, err := plan.Run(ctx)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	t := plan.KQLResult(def)
+	if t == nil {
+		// The query failed at run time; the reason is in the warnings.
+		sum := buildSummary(plan, res)
+		sum.WriteText(stderr, f.stats)
+		return fmt.Errorf("the query did not run to completion")
+	}
+	w := stdout
+	var fh *os.File
+	if f.out != "" {
+		if fh, err = os.Create(f.out); err != nil {
+			return err
+		}
+		w = fh
+	}
+	if err := output.WriteResult(w, format, t, hunt.FormatCell); err != nil {
+		if fh != nil {
+			fh.Close()
+		}
+		return err
+	}
+	if fh != nil {
+		if err := fh.Close(); err != nil {
+			return err
+		}
+	}
+	return writeSummary(stderr, &f, buildSummary(plan, res))
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/output"
+)
+
+// buildSummary accounts for a run: the engine's file reports plus what the
+// plan loaded and skipped.
+func buildSummary(p *hunt.Plan, res *hunt.Result) *output.Summary {
+	s := output.NewSummary(res)
+	for _, sk := range p.SkippedInputs {
+		s.Skipped = append(s.Skipped, output.SkippedInput{Path: sk.Path, Reason: sk.Reason})
+	}
+	if r := p.SigmaReport; r != nil {
+		s.RulesLoaded["sigma"] = r.Detection
+		if r.Correlation > 0 {
+			s.RulesLoaded["sigma-correlation"] = r.Correlation
+		}
+		if r.Filter > 0 {
+			s.RulesLoaded["sigma-filter"] = r.Filter
+		}
+		for _, e := range r.Failed {
+			s.RulesOff = append(s.RulesOff, output.SkippedRule{Path: e.Path, Line: e.Line, Column: e.Column, RuleID: e.RuleID, Reason: e.Err.Error()})
+		}
+		for _, n := range r.Warnings {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("rule %s (%s): %s", n.Title, n.Path, n.Text))
+		}
+	}
+	if len(p.KQLRules) > 0 {
+		s.RulesLoaded["kql"] = len(p.KQLRules)
+	}
+	for _, f := range p.KQLFailed {
+		s.RulesOff = append(s.RulesOff, output.SkippedRule{Path: f.Path, Reason: f.Reason})
+	}
+	for _, f := range p.RuleFilesSkipped {
+		s.RulesOff = append(s.RulesOff, output.SkippedRule{Path: f.Path, Reason: f.Reason})
+	}
+	if cs, ok := p.CorrelationStats(); ok {
+		if cs.NoTime > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("correlations ignored %d matches of events without a timestamp", cs.NoTime))
+		}
+		if cs.NotNum > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("value_sum/value_avg correlations ignored %d events whose field was not a number", cs.NotNum))
+		}
+		if cs.Dropped > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("correlations dropped %d matches past their per-group window cap", cs.Dropped))
+		}
+	}
+	s.Deselected = p.Deselected
+	s.Notes = append(s.Notes, p.Notes...)
+	s.Warnings = append(s.Warnings, p.Warnings...)
+	return s
+}

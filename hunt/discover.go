@@ -1,0 +1,72 @@
+package hunt
+
+import (
+	"fmt"
+
+	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/evtx"
+	"github.com/loghunt/loghunt/parsers/input"
+	pjson "github.com/loghunt/loghunt/parsers/json"
+)
+
+// DiscoverOptions configure Discover.
+type DiscoverOptions struct {
+	Carve bool          // EVTX: also carve records from slack and unallocated space
+	Input input.Options // archive limits; the zero value has safe defaults
+}
+
+// Discover finds the log files under paths (recursively, by content; zip and
+// gzip archives are opened) and turns each into an Input whose units the
+// engine decodes. Paths that are not logs, or cannot be read, are returned
+// as skipped with the reason.
+func Discover(paths []string, opts DiscoverOptions) ([]Input, []SkippedFile) {
+	res, err := input.Discover(paths, opts.Input)
+	if err != nil {
+		return nil, []SkippedFile{{Path: "(options)", Reason: err.Error()}}
+	}
+	var ins []Input
+	var skipped []SkippedFile
+	for _, s := range res.Skipped {
+		skipped = append(skipped, SkippedFile{Path: s.Path, Reason: s.Reason})
+	}
+	for _, f := range res.Files {
+		switch f.Kind {
+		case input.KindEVTX:
+			ins = append(ins, evtxInput(f, opts))
+		case input.KindJSON:
+			ins = append(ins, jsonInput(f))
+		default:
+			skipped = append(skipped, SkippedFile{Path: f.Path, Reason: "unknown log type"})
+		}
+	}
+	return ins, skipped
+}
+
+func evtxInput(f input.File, opts DiscoverOptions) Input {
+	return Input{Path: f.Path, Kind: "evtx", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+		c, err := f.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		if c.ReaderAt == nil {
+			c.Close()
+			return nil, nil, fmt.Errorf("%s: no random access to EVTX content", f.Path)
+		}
+		ef, err := evtx.Open(c.ReaderAt, c.Size, f.Path, evtx.Options{Carve: opts.Carve})
+		if err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		return ef.Units(), c.Close, nil
+	}}
+}
+
+func jsonInput(f input.File) Input {
+	return Input{Path: f.Path, Kind: "json", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+		c, err := f.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return []parsers.Unit{pjson.NewUnit(c.Reader, f.Path, pjson.Options{})}, c.Close, nil
+	}}
+}

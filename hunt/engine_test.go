@@ -1,0 +1,183 @@
+package hunt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loghunt/loghunt/parsers"
+)
+
+// fakeUnit emits n events whose CommandLine cycles through a few values,
+// then reports one damaged record, and optionally panics.
+type fakeUnit struct {
+	path  string
+	base  int
+	n     int
+	panic bool
+}
+
+func (u fakeUnit) Decode(emit parsers.EmitFunc, report parsers.ReportFunc) (parsers.Stats, error) {
+	var st parsers.Stats
+	ev := &parsers.Event{}
+	for i := 0; i < u.n; i++ {
+		*ev = parsers.Event{
+			Time:     time.Date(2024, 1, 1, 0, 0, (u.base+i)%7, 0, time.UTC),
+			EventID:  1,
+			RecordID: uint64(u.base + i),
+			Source:   parsers.Source{Path: u.path, Offset: int64(u.base+i) * 100},
+			Fields:   ev.Fields[:0],
+		}
+		ev.Add("CommandLine", fmt.Sprintf("cmd-%d", (u.base+i)%3))
+		if err := emit(ev); err != nil {
+			return st, err
+		}
+		st.Records++
+	}
+	report(&parsers.ParseError{File: u.path, Offset: int64(u.base) * 100, Unit: "record", Err: parsers.ErrTruncated})
+	st.Failed++
+	if u.panic {
+		panic("boom")
+	}
+	return st, nil
+}
+
+// needle fires on events whose CommandLine equals a value.
+type needle struct{ rule *Rule }
+
+func (m needle) Match(ev *parsers.Event, emit func(*Rule, []Matched)) {
+	if v, _ := ev.Get("CommandLine"); v == m.rule.ID {
+		emit(m.rule, []Matched{{Search: "selection", Field: "CommandLine", Value: v}})
+	}
+}
+
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) Worker() func(*parsers.Event) {
+	return func(*parsers.Event) {
+		c.mu.Lock()
+		c.n++
+		c.mu.Unlock()
+	}
+}
+
+func inputs(withPanic bool) []Input {
+	var ins []Input
+	for f := 0; f < 5; f++ {
+		path := fmt.Sprintf("file%d.evtx", f)
+		var units []parsers.Unit
+		for u := 0; u < 4; u++ {
+			units = append(units, fakeUnit{path: path, base: u * 50, n: 50, panic: withPanic && f == 2 && u == 1})
+		}
+		ins = append(ins, Input{Path: path, Kind: "evtx", Size: 10, Open: func() ([]parsers.Unit, func() error, error) {
+			return units, func() error { return nil }, nil
+		}})
+	}
+	ins = append(ins, Input{Path: "gone.json", Kind: "json", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
+		return nil, nil, errors.New("permission denied")
+	}})
+	return ins
+}
+
+func render(hits []*Hit) string {
+	var b strings.Builder
+	for _, h := range hits {
+		fmt.Fprintf(&b, "%s %s %d %s\n", h.Time.Format(time.RFC3339), h.Event.Source, h.Event.RecordID, h.Rule.ID)
+	}
+	return b.String()
+}
+
+func TestRunDeterministicAcrossThreads(t *testing.T) {
+	opts := func(threads int) Options {
+		return Options{Threads: threads, Matchers: []Matcher{needle{&Rule{ID: "cmd-1"}}, needle{&Rule{ID: "cmd-2"}}}}
+	}
+	one, err := Run(context.Background(), inputs(false), opts(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 5 files x 200 events; a third match each rule.
+	if got, want := len(one.Hits), 2*5*200/3; got < want-5 || got > want+5 {
+		t.Fatalf("hits = %d, want about %d", got, want)
+	}
+	for _, threads := range []int{2, 4, 8} {
+		many, err := Run(context.Background(), inputs(false), opts(threads))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if render(many.Hits) != render(one.Hits) {
+			t.Fatalf("threads=%d: hit order differs from threads=1", threads)
+		}
+	}
+	for i := 1; i < len(one.Hits); i++ {
+		if compareHits(one.Hits[i-1], one.Hits[i]) > 0 {
+			t.Fatalf("hits not sorted at %d", i)
+		}
+	}
+}
+
+func TestRunAccountsForEverything(t *testing.T) {
+	c := &counter{}
+	res, err := Run(context.Background(), inputs(true), Options{Threads: 3, Observers: []Observer{c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 6 {
+		t.Fatalf("files = %d", len(res.Files))
+	}
+	for i, f := range res.Files[:5] {
+		wantFailed := int64(4)
+		if i == 2 {
+			wantFailed = 3 // the panicking unit's stats are lost, its events are not
+		}
+		if len(f.Errors) != 4 || f.Stats.Failed != wantFailed || f.Stats.Records != 200 {
+			t.Errorf("%s: %d errors, %d failed, %d records; want 4, %d, 200", f.Path, len(f.Errors), f.Stats.Failed, f.Stats.Records, wantFailed)
+		}
+	}
+	if res.Files[2].Err == nil || !strings.Contains(res.Files[2].Err.Error(), "panic") {
+		t.Errorf("panicking unit not reported: %v", res.Files[2].Err)
+	}
+	if res.Files[5].Err == nil {
+		t.Errorf("unopenable file not reported")
+	}
+	// Every event reached the observer, including those of the unit that
+	// panicked after emitting.
+	if c.n != 5*200 || res.Events != 5*200 {
+		t.Errorf("observed %d, events %d; want %d", c.n, res.Events, 5*200)
+	}
+}
+
+func TestRunCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, inputs(false), Options{Threads: 2}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestSelectionKeepKQL(t *testing.T) {
+	r := &Rule{ID: "x", Level: "medium", Tags: []string{"attack.t1102"}}
+	tests := []struct {
+		sel  Selection
+		want bool
+	}{
+		{Selection{}, true},
+		{Selection{MinLevel: "high"}, false},
+		{Selection{MinLevel: "low"}, true},
+		{Selection{ExcludeIDs: []string{"X"}}, false},
+		{Selection{Tags: []string{"ATTACK.T1102"}}, true},
+		{Selection{Tags: []string{"attack.t1059"}}, false},
+		{Selection{Status: []string{"stable"}}, true},
+	}
+	for _, tt := range tests {
+		if got := tt.sel.keep(r); got != tt.want {
+			t.Errorf("%+v: keep = %v, want %v", tt.sel, got, tt.want)
+		}
+	}
+}

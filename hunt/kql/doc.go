@@ -1,0 +1,34 @@
+// Package kql parses and evaluates the Kusto Query Language (KQL) subset
+// that Microsoft Sentinel and Defender hunting queries use, over tables
+// served by a Catalog.
+//
+// Use Parse to turn query text into a *Query (a *SyntaxError carries the
+// line and column of the first problem), Query.Tables to learn which tables
+// to materialize, Check for semantic warnings against a Catalog, and
+// Query.Run to evaluate. A *Query is immutable after Parse and safe for
+// concurrent Run calls.
+//
+// The evaluator follows the documented KQL semantics: has term matching,
+// case-insensitive versus case-sensitive operators, strings that are never
+// null, null comparisons that are false inside where, and now() pinned to
+// one value per run (Options.Now). For has with a needle that holds
+// punctuation or spaces the rule is a case-insensitive substring match whose
+// alphanumeric ends must sit on term boundaries (terms are runs of ASCII
+// letters and digits).
+//
+// Tabular operators: where, project, project-away/-keep/-rename/-reorder,
+// extend, summarize (aggregates also nested in expressions), top, take,
+// limit, sort/order, distinct, count, union (tables and subqueries,
+// withsource, isfuzzy), join and lookup (inner, innerunique, leftouter,
+// rightouter, fullouter, leftsemi, leftanti, rightsemi, rightanti), let
+// (scalar, tabular, functions with defaults and tabular parameters, view),
+// materialize, toscalar, parse (simple and regex), mv-expand, mv-apply,
+// invoke, serialize with prev/next, getschema, evaluate bag_unpack, print,
+// datatable, range, externaldata (no rows offline, with a warning).
+// make-series, top-nested, find, evaluate pivot and other plugins parse but
+// fail at Run with ErrUnsupported.
+//
+// Unknown columns evaluate to null and are reported as warnings (an error
+// with Options.Strict); unknown tables are errors from Run and warnings
+// from Check.
+package kql

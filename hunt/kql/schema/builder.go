@@ -1,0 +1,419 @@
+package schema
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loghunt/loghunt/hunt/kql/value"
+	"github.com/loghunt/loghunt/parsers"
+)
+
+// Options configures a Builder.
+type Options struct {
+	// Tables names every table the queries reference, by canonical name,
+	// alias or ASIM function name ("DeviceProcessEvents", "imProcessCreation",
+	// "_Im_NetworkSession"). Rows are kept only for these tables. Names the
+	// schema does not know are ignored: reporting unknown tables, with their
+	// position, is the evaluator's job. An empty list collects nothing.
+	Tables []string
+	// Schema is the table description to fill; nil means Default().
+	Schema *Schema
+}
+
+// Builder converts events into rows of the requested tables.
+//
+// A Builder is not safe for concurrent use. Parallel workers each use their
+// own Builder (same Options) and the owner merges them with Merge before
+// Finish; Finish sorts rows by time and source position, so the result does
+// not depend on how the input was split.
+type Builder struct {
+	s *Schema
+
+	dpe, dne, dfe, dre, dil, sec, evt, imp, imn, imf, imr *tableRows
+	all                                                   []*tableRows
+
+	// procs indexes Sysmon event 1 by ProcessGuid for the Initiating* and
+	// Acting* columns; nil when no requested table needs it.
+	procs   map[string]*procInfo
+	devices map[string]device // by Computer
+	stats   Stats
+}
+
+// Stats counts what a Builder did.
+type Stats struct {
+	Events   int64 // events offered to Add
+	Rows     int64 // rows produced, over all tables
+	Resolved int64 // rows whose Initiating*/Acting* columns came from the process tree
+	Orphans  int64 // rows whose process-creation event was not in the input
+}
+
+// device caches the synthesized Defender device columns of one Computer.
+type device struct{ id, name string }
+
+// tableRows accumulates the rows of one table.
+type tableRows struct {
+	info     *TableInfo
+	template []any // one zero cell per column: "" for strings, nil otherwise
+	rows     [][]any
+	keys     []rowKey
+	pend     []pending
+	fill     func(r *tableRows, cells []any, p, parent *procInfo)
+}
+
+// rowKey orders rows deterministically: by time, then input position.
+type rowKey struct {
+	t      int64
+	path   string
+	offset int64
+	rec    uint64
+}
+
+func keyOf(ev *parsers.Event, t time.Time) rowKey {
+	k := rowKey{path: ev.Source.Path, offset: ev.Source.Offset, rec: ev.RecordID}
+	if ev.Source.Line > 0 {
+		k.offset = ev.Source.Line
+	}
+	if !t.IsZero() {
+		k.t = t.UnixNano()
+	}
+	return k
+}
+
+func compareKeys(a, b rowKey) int {
+	if c := cmp.Compare(a.t, b.t); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.path, b.path); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.offset, b.offset); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.rec, b.rec)
+}
+
+// pending is a row waiting for a process-tree lookup in Finish.
+type pending struct {
+	cells []any
+	guid  string // normalized ProcessGuid to look up
+}
+
+// NewBuilder returns a Builder for the tables named in opts.
+func NewBuilder(opts Options) *Builder {
+	s := opts.Schema
+	if s == nil {
+		s = Default()
+	}
+	b := &Builder{s: s, devices: map[string]device{}}
+	for _, name := range opts.Tables {
+		t, ok := s.Lookup(name)
+		if !ok {
+			continue
+		}
+		slot := b.slot(t.Name)
+		if slot == nil || *slot != nil {
+			continue
+		}
+		r := &tableRows{info: t, template: make([]any, len(t.Columns)), fill: fillerFor(t.Name)}
+		for i, c := range t.Columns {
+			if c.Type == value.String {
+				r.template[i] = ""
+			}
+		}
+		*slot = r
+		b.all = append(b.all, r)
+		if r.fill != nil && b.procs == nil {
+			b.procs = map[string]*procInfo{}
+		}
+	}
+	return b
+}
+
+// slot returns the field that holds a canonical table's rows, or nil for a
+// table this package has no converter for.
+func (b *Builder) slot(name string) **tableRows {
+	switch name {
+	case "DeviceProcessEvents":
+		return &b.dpe
+	case "DeviceNetworkEvents":
+		return &b.dne
+	case "DeviceFileEvents":
+		return &b.dfe
+	case "DeviceRegistryEvents":
+		return &b.dre
+	case "DeviceImageLoadEvents":
+		return &b.dil
+	case "SecurityEvent":
+		return &b.sec
+	case "Event":
+		return &b.evt
+	case "imProcessCreate":
+		return &b.imp
+	case "imNetworkSession":
+		return &b.imn
+	case "imFileEvent":
+		return &b.imf
+	case "imRegistry":
+		return &b.imr
+	}
+	return nil
+}
+
+// Stats returns the counts so far.
+func (b *Builder) Stats() Stats { return b.stats }
+
+// row is one row under construction.
+type row struct {
+	r     *tableRows
+	cells []any
+}
+
+func (b *Builder) newRow(r *tableRows, ev *parsers.Event, t time.Time) row {
+	cells := make([]any, len(r.template))
+	copy(cells, r.template)
+	r.rows = append(r.rows, cells)
+	r.keys = append(r.keys, keyOf(ev, t))
+	b.stats.Rows++
+	return row{r, cells}
+}
+
+// set stores v in the named column; a column the table lacks is skipped, so
+// converters can be shared between tables with overlapping columns.
+func (w row) set(name string, v any) {
+	if i, ok := w.r.info.index[name]; ok {
+		w.cells[i] = v
+	}
+}
+
+// str stores a string; "" leaves the column empty.
+func (w row) str(name, v string) {
+	if v != "" {
+		w.set(name, v)
+	}
+}
+
+// lookup queues the row for a process-tree lookup of guid in Finish.
+func (w row) lookup(guid string) {
+	if g := guidKey(guid); g != "" && w.r.fill != nil {
+		w.r.pend = append(w.r.pend, pending{w.cells, g})
+	}
+}
+
+// view gives converters the values of one event.
+type view struct {
+	ev       *parsers.Event
+	computer string
+	time     time.Time
+}
+
+func (v *view) get(name string) string {
+	s, _ := v.ev.Get(name)
+	return s
+}
+
+func (v *view) has(name string) bool {
+	_, ok := v.ev.Get(name)
+	return ok
+}
+
+// Add converts ev into rows of every requested table it belongs to. It
+// copies what it keeps: ev may be reused after Add returns. Events that
+// belong to no requested table are counted and otherwise ignored.
+func (b *Builder) Add(ev *parsers.Event) {
+	b.stats.Events++
+	if len(b.all) == 0 {
+		return
+	}
+	v := view{ev: ev, computer: ev.Computer, time: ev.Time}
+	if v.computer == "" {
+		v.computer = v.get("Computer")
+	}
+	id := ev.EventID
+	if id == 0 {
+		if n, err := strconv.ParseUint(v.get("EventID"), 10, 32); err == nil {
+			id = uint32(n)
+		}
+	}
+	switch {
+	case isSysmon(ev):
+		if v.time.IsZero() {
+			v.time, _ = sysmonTime(v.get("UtcTime"))
+		}
+		b.addSysmon(&v, id)
+		if b.evt != nil {
+			b.addEvent(&v, id)
+		}
+	case isSecurity(ev):
+		b.addSecurity(&v, id)
+	default:
+		if b.evt != nil {
+			b.addEvent(&v, id)
+		}
+	}
+}
+
+func isSysmon(ev *parsers.Event) bool {
+	return strings.EqualFold(ev.Channel, "Microsoft-Windows-Sysmon/Operational") ||
+		strings.EqualFold(ev.Provider, "Microsoft-Windows-Sysmon")
+}
+
+func isSecurity(ev *parsers.Event) bool {
+	return strings.EqualFold(ev.Channel, "Security") ||
+		strings.EqualFold(ev.Provider, "Microsoft-Windows-Security-Auditing")
+}
+
+func (b *Builder) addSysmon(v *view, id uint32) {
+	switch id {
+	case 1:
+		if b.procs != nil {
+			b.addProc(v)
+		}
+		if b.dpe != nil {
+			b.dpeSysmon(v)
+		}
+		if b.imp != nil {
+			b.impSysmon(v)
+		}
+	case 3:
+		if b.dne != nil {
+			b.dneSysmon(v)
+		}
+		if b.imn != nil {
+			b.imnSysmon(v)
+		}
+	case 7:
+		if b.dil != nil {
+			b.dilSysmon(v, id)
+		}
+	case 2, 11, 15, 23, 26:
+		if b.dfe != nil {
+			b.dfeSysmon(v, id)
+		}
+		if b.imf != nil && id != 2 && id != 15 {
+			b.imfSysmon(v, id)
+		}
+	case 12, 13, 14:
+		if b.dre != nil {
+			b.dreSysmon(v, id)
+		}
+		if b.imr != nil {
+			b.imrSysmon(v, id)
+		}
+	}
+}
+
+func (b *Builder) addSecurity(v *view, id uint32) {
+	switch {
+	case id == 4688:
+		if b.dpe != nil {
+			b.dpeSecurity(v)
+		}
+		if b.imp != nil {
+			b.impSecurity(v)
+		}
+	case isFirewallEvent(id):
+		if b.imn != nil {
+			b.imnFirewall(v, id)
+		}
+		if b.dne != nil {
+			b.dneFirewall(v, id)
+		}
+	case id == 4663 || id == 5145:
+		if b.dfe != nil {
+			b.dfeSecurity(v, id)
+		}
+	case id == 4657:
+		if b.dre != nil {
+			b.dreSecurity(v)
+		}
+		if b.imr != nil {
+			b.imrSecurity(v)
+		}
+	}
+	if b.sec != nil {
+		b.secRow(v, id)
+	}
+}
+
+// device fills the Defender device columns shared by every Device* table.
+func (b *Builder) device(w row, v *view, ev *parsers.Event) {
+	w.set("Timestamp", timeCell(v.time))
+	w.set("TimeGenerated", timeCell(v.time))
+	if v.computer != "" {
+		d, ok := b.devices[v.computer]
+		if !ok {
+			d = device{id: deviceID(v.computer), name: strings.ToLower(v.computer)}
+			b.devices[v.computer] = d
+		}
+		w.set("DeviceId", d.id)
+		w.set("DeviceName", d.name)
+	}
+	if ev.RecordID != 0 {
+		w.set("ReportId", int64(ev.RecordID))
+	}
+	w.set("Type", w.r.info.Name)
+}
+
+// Merge moves o's rows and process index into b. o must not be used again.
+func (b *Builder) Merge(o *Builder) {
+	for _, or := range o.all {
+		slot := b.slot(or.info.Name)
+		if *slot == nil {
+			*slot = or
+			b.all = append(b.all, or)
+			continue
+		}
+		r := *slot
+		r.rows = append(r.rows, or.rows...)
+		r.keys = append(r.keys, or.keys...)
+		r.pend = append(r.pend, or.pend...)
+	}
+	if o.procs != nil {
+		if b.procs == nil {
+			b.procs = map[string]*procInfo{}
+		}
+		for k, p := range o.procs {
+			if q, ok := b.procs[k]; !ok || p.created.Before(q.created) {
+				b.procs[k] = p
+			}
+		}
+	}
+	b.stats.Events += o.stats.Events
+	b.stats.Rows += o.stats.Rows
+	*o = Builder{}
+}
+
+// Finish resolves the process-tree columns, sorts every table by time and
+// input position, and returns the catalog. The Builder must not be used
+// afterwards.
+func (b *Builder) Finish() *Catalog {
+	c := &Catalog{s: b.s, tables: map[string]*value.Table{}}
+	for _, r := range b.all {
+		for _, p := range r.pend {
+			proc := b.procs[p.guid]
+			if proc == nil {
+				b.stats.Orphans++
+				continue
+			}
+			r.fill(r, p.cells, proc, b.procs[proc.parentGUID])
+			b.stats.Resolved++
+		}
+		r.pend = nil
+		perm := make([]int, len(r.rows))
+		for i := range perm {
+			perm[i] = i
+		}
+		slices.SortStableFunc(perm, func(i, j int) int { return compareKeys(r.keys[i], r.keys[j]) })
+		rows := make([][]any, len(perm))
+		for i, p := range perm {
+			rows[i] = r.rows[p]
+		}
+		c.tables[r.info.Name] = &value.Table{Name: r.info.Name, Columns: r.info.ValueColumns(), Rows: rows}
+	}
+	c.stats = b.stats
+	*b = Builder{}
+	return c
+}

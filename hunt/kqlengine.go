@@ -1,0 +1,249 @@
+package hunt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loghunt/loghunt/hunt/kql"
+	"github.com/loghunt/loghunt/hunt/kql/schema"
+	"github.com/loghunt/loghunt/hunt/kql/value"
+	"github.com/loghunt/loghunt/parsers"
+)
+
+// kqlRule is one parsed KQL rule.
+type kqlRule struct {
+	def   *KQLRuleDef
+	query *kql.Query
+	rule  *Rule
+}
+
+// kqlEngine runs KQL rules: as an Observer it builds the emulated tables the
+// queries reference (one schema.Builder per worker); as a Finisher it merges
+// them and runs every query.
+type kqlEngine struct {
+	rules  []*kqlRule
+	tables []string
+	now    Now
+
+	mu       sync.Mutex
+	workers  []*kqlWorker
+	notes    []string
+	warnings []string
+	// Results keeps each rule's full result table, for loghunt kql.
+	Results map[*KQLRuleDef]*value.Table
+}
+
+type kqlWorker struct {
+	b      *schema.Builder
+	newest time.Time
+}
+
+// newKQLEngine parses the rules; those that do not parse are returned as
+// failed, with the line and column of the error.
+func newKQLEngine(defs []*KQLRuleDef, now Now) (*kqlEngine, []SkippedFile) {
+	e := &kqlEngine{now: now, Results: map[*KQLRuleDef]*value.Table{}}
+	var failed []SkippedFile
+	seen := map[string]bool{}
+	for _, d := range defs {
+		q, err := kql.Parse(d.Query)
+		if err != nil {
+			failed = append(failed, SkippedFile{d.Path, fmt.Sprintf("query does not parse: %v", err)})
+			continue
+		}
+		e.rules = append(e.rules, &kqlRule{def: d, query: q, rule: d.Rule()})
+		for _, t := range q.Tables() {
+			if !seen[t] {
+				seen[t] = true
+				e.tables = append(e.tables, t)
+			}
+		}
+	}
+	return e, failed
+}
+
+// Worker implements Observer.
+func (e *kqlEngine) Worker() func(*parsers.Event) {
+	w := &kqlWorker{b: schema.NewBuilder(schema.Options{Tables: e.tables})}
+	e.mu.Lock()
+	e.workers = append(e.workers, w)
+	e.mu.Unlock()
+	return func(ev *parsers.Event) {
+		w.b.Add(ev)
+		if ev.Time.After(w.newest) {
+			w.newest = ev.Time
+		}
+	}
+}
+
+// Finish implements Finisher: it runs every query over the tables.
+func (e *kqlEngine) Finish(ctx context.Context, _ []*Hit) ([]*Hit, error) {
+	var b *schema.Builder
+	var newest time.Time
+	for _, w := range e.workers {
+		if b == nil {
+			b = w.b
+		} else {
+			b.Merge(w.b)
+		}
+		if w.newest.After(newest) {
+			newest = w.newest
+		}
+	}
+	if b == nil {
+		b = schema.NewBuilder(schema.Options{Tables: e.tables})
+	}
+	cat := schema.Adapt[kql.Arg](b.Finish())
+
+	now := e.now.Time
+	switch {
+	case e.now.Wallclock:
+		now = time.Now().UTC()
+		e.notes = append(e.notes, fmt.Sprintf("KQL now() is the wall clock: %s", now.Format(time.RFC3339)))
+	case now.IsZero() && !newest.IsZero():
+		now = newest
+		e.notes = append(e.notes, fmt.Sprintf("KQL now() is %s, the newest event in the input (ago(7d) means the 7 days before it); pin it with --now", now.Format(time.RFC3339Nano)))
+	case now.IsZero():
+		now = time.Now().UTC()
+		e.notes = append(e.notes, "KQL now() is the wall clock: no event in the input had a timestamp")
+	default:
+		e.notes = append(e.notes, fmt.Sprintf("KQL now() is pinned by --now to %s", now.Format(time.RFC3339Nano)))
+	}
+
+	var hits []*Hit
+	for _, r := range e.rules {
+		for _, w := range kql.Check(r.query, cat) {
+			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): %s", r.def.Name, r.def.Path, w))
+		}
+		t, warns, err := r.query.Run(ctx, cat, kql.Options{Now: now})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): query failed: %v", r.def.Name, r.def.Path, err))
+			continue
+		}
+		for _, w := range warns {
+			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): %s", r.def.Name, r.def.Path, w))
+		}
+		e.Results[r.def] = t
+		for _, row := range t.Rows {
+			hits = append(hits, rowHit(r.rule, t, row))
+		}
+	}
+	for _, w := range cat.Warnings() {
+		e.warnings = append(e.warnings, "KQL tables: "+w)
+	}
+	e.warnings = dedupe(e.warnings)
+	return hits, nil
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// rowHit turns one result row into a hit. The hit's Event is synthesized
+// from the row (time, computer, event and record ids when the row has
+// them), so every output format shows KQL hits like Sigma ones.
+func rowHit(r *Rule, t *value.Table, row []any) *Hit {
+	ev := &parsers.Event{Source: parsers.Source{Offset: -1}}
+	h := &Hit{Rule: r, Event: ev}
+	for i, c := range t.Columns {
+		if i >= len(row) {
+			break
+		}
+		s := FormatCell(row[i])
+		h.Row = append(h.Row, Cell{Name: c.Name, Value: s})
+		ev.Fields = append(ev.Fields, parsers.Field{Name: c.Name, Value: s})
+		switch c.Name {
+		case "Timestamp", "TimeGenerated", "EventStartTime", "TimeCreated":
+			if tm, ok := row[i].(time.Time); ok && ev.Time.IsZero() {
+				ev.Time = tm
+			}
+		case "DeviceName", "Computer", "DvcHostname", "Dvc":
+			if ev.Computer == "" {
+				ev.Computer = s
+			}
+		case "EventID", "EventOriginalType":
+			if n, err := strconv.ParseUint(s, 10, 32); err == nil && ev.EventID == 0 {
+				ev.EventID = uint32(n)
+			}
+		case "ReportId", "EventRecordID", "EventOriginalUid":
+			if n, err := strconv.ParseUint(s, 10, 64); err == nil && ev.RecordID == 0 {
+				ev.RecordID = n
+			}
+		}
+	}
+	if ev.Time.IsZero() {
+		for i, c := range t.Columns {
+			if tm, ok := row[i].(time.Time); ok && c.Type == value.DateTime {
+				ev.Time = tm
+				break
+			}
+		}
+	}
+	h.Time = ev.Time
+	return h
+}
+
+// FormatCell renders a KQL cell as text: datetimes in RFC 3339 UTC with
+// 100 ns precision, timespans in KQL's d.hh:mm:ss form, dynamic values as
+// JSON, null as "".
+func FormatCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case time.Time:
+		return x.UTC().Format("2006-01-02T15:04:05.9999999Z07:00")
+	case time.Duration:
+		return formatTimespan(x)
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
+	}
+}
+
+func formatTimespan(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h := d / time.Hour
+	d -= h * time.Hour
+	m := d / time.Minute
+	d -= m * time.Minute
+	s := d / time.Second
+	d -= s * time.Second
+	out := fmt.Sprintf("%s%02d:%02d:%02d", sign, h, m, s)
+	if days > 0 {
+		out = fmt.Sprintf("%s%d.%02d:%02d:%02d", sign, days, h, m, s)
+	}
+	if d > 0 {
+		out += fmt.Sprintf(".%07d", d/100)
+	}
+	return out
+}

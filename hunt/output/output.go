@@ -1,0 +1,314 @@
+// Package output writes hunt results: hits as CSV, JSON Lines or a readable
+// table, and the run summary as text or JSON.
+//
+// Writers take an io.Writer and never close it. Every format writes one hit
+// per row or line, in the order given (hunt.Run already sorts them).
+package output
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/parsers"
+)
+
+// Format names an output format.
+type Format string
+
+// Output formats.
+const (
+	Table Format = "table"
+	CSV   Format = "csv"
+	JSONL Format = "jsonl"
+)
+
+// ParseFormat validates a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(s)); f {
+	case Table, CSV, JSONL:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q (want table, csv or jsonl)", s)
+}
+
+// Write writes hits in format f.
+func Write(w io.Writer, f Format, hits []*hunt.Hit) error {
+	switch f {
+	case CSV:
+		return WriteCSV(w, hits)
+	case JSONL:
+		return WriteJSONL(w, hits)
+	default:
+		return WriteTable(w, hits)
+	}
+}
+
+// TimeFormat is how timestamps are written: RFC 3339 in UTC with every
+// sub-second digit the record had (EVTX has 100 ns).
+const TimeFormat = "2006-01-02T15:04:05.9999999Z07:00"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeFormat)
+}
+
+// keyFields are shown in the details column when the event (or KQL result
+// row) has them, in this order, after the fields the rule matched on.
+var keyFields = []string{
+	"Image", "NewProcessName", "CommandLine", "ParentImage", "ParentProcessName", "User",
+	"SubjectUserName", "TargetUserName", "DestinationHostname", "DestinationIp", "DestinationPort",
+	"TargetFilename", "TargetObject", "QueryName", "ImageLoaded", "ServiceName", "ScriptBlockText",
+	// KQL result columns (Defender and ASIM tables)
+	"FolderPath", "ProcessCommandLine", "AccountDomain", "AccountName", "InitiatingProcessFolderPath",
+	"InitiatingProcessCommandLine", "RemoteUrl", "RemoteIP", "RemotePort", "SrcProcessName",
+	"DstProcessName", "DstHostname", "DstIpAddr", "DstPortNumber", "TargetProcessName",
+	"TargetProcessCommandLine", "ActorUsername", "RegistryKey", "RegistryValueName",
+}
+
+// maxRowDetails bounds how many KQL result columns the details column
+// shows when none of the key fields is among them.
+const maxRowDetails = 8
+
+// Details returns the key fields of a hit as "Name: value" pairs: first the
+// fields the rule matched on, then the key fields the event or result row
+// has; for a row with none of those, its first columns.
+func Details(h *hunt.Hit) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(name, value string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		out = append(out, name+": "+value)
+	}
+	for _, m := range h.Matched {
+		if m.Field != "" {
+			add(m.Field, m.Value)
+		}
+	}
+	if h.Event != nil {
+		for _, k := range keyFields {
+			if v, ok := h.Event.Get(k); ok && v != "" {
+				add(k, v)
+			}
+		}
+	}
+	if len(out) == 0 {
+		for _, c := range h.Row {
+			if len(out) == maxRowDetails {
+				break
+			}
+			if c.Value != "" {
+				add(c.Name, c.Value)
+			}
+		}
+	}
+	return out
+}
+
+func matchedSearches(h *hunt.Hit) string {
+	var s []string
+	for _, m := range h.Matched {
+		if m.Search != "" && !slices.Contains(s, m.Search) {
+			s = append(s, m.Search)
+		}
+	}
+	return strings.Join(s, ",")
+}
+
+// CSVHeader is the header row of WriteCSV.
+var CSVHeader = []string{
+	"timestamp", "computer", "channel", "event_id", "record_id", "rule_title", "rule_id",
+	"level", "engine", "source_file", "source_offset", "source_line", "recovered",
+	"matched_searches", "details",
+}
+
+// WriteCSV writes an RFC 4180 CSV file: a header row, then one hit a row.
+func WriteCSV(w io.Writer, hits []*hunt.Hit) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, h := range hits {
+		ev := h.Event
+		if ev == nil {
+			ev = &parsers.Event{Source: parsers.Source{Offset: -1}}
+		}
+		off := ""
+		if ev.Source.Offset >= 0 && ev.Source.Line == 0 && ev.Source.Path != "" {
+			off = strconv.FormatInt(ev.Source.Offset, 10)
+		}
+		line := ""
+		if ev.Source.Line > 0 {
+			line = strconv.FormatInt(ev.Source.Line, 10)
+		}
+		rec := []string{
+			formatTime(h.Time), ev.Computer, ev.Channel, uintOrEmpty(uint64(ev.EventID), h.Event != nil),
+			uintOrEmpty(ev.RecordID, h.Event != nil && ev.RecordID != 0), h.Rule.Title, h.Rule.ID,
+			h.Rule.Level, h.Rule.Engine, ev.Source.Path, off, line, strconv.FormatBool(ev.Flags&parsers.Recovered != 0),
+			matchedSearches(h), strings.Join(Details(h), " | "),
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func uintOrEmpty(v uint64, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return strconv.FormatUint(v, 10)
+}
+
+// jsonHit is the JSONL shape of one hit.
+type jsonHit struct {
+	Time     string         `json:"timestamp"`
+	Rule     jsonRule       `json:"rule"`
+	Computer string         `json:"computer,omitempty"`
+	Channel  string         `json:"channel,omitempty"`
+	EventID  *uint32        `json:"event_id,omitempty"`
+	RecordID *uint64        `json:"record_id,omitempty"`
+	Source   *jsonSource    `json:"source,omitempty"`
+	Flags    []string       `json:"flags,omitempty"`
+	Matched  []hunt.Matched `json:"matched,omitempty"`
+	Fields   map[string]any `json:"fields,omitempty"`
+	Row      map[string]any `json:"row,omitempty"`
+	Related  []jsonSource   `json:"related,omitempty"`
+}
+
+type jsonRule struct {
+	ID     string   `json:"id"`
+	Title  string   `json:"title"`
+	Level  string   `json:"level,omitempty"`
+	Engine string   `json:"engine"`
+	Path   string   `json:"path,omitempty"`
+	Tags   []string `json:"tags,omitempty"`
+}
+
+type jsonSource struct {
+	Path     string `json:"path"`
+	Offset   *int64 `json:"offset,omitempty"`
+	Line     int64  `json:"line,omitempty"`
+	RecordID uint64 `json:"record_id,omitempty"`
+}
+
+func sourceOf(ev *parsers.Event) *jsonSource {
+	s := &jsonSource{Path: ev.Source.Path, Line: ev.Source.Line, RecordID: ev.RecordID}
+	if ev.Source.Line == 0 && ev.Source.Offset >= 0 {
+		off := ev.Source.Offset
+		s.Offset = &off
+	}
+	return s
+}
+
+// FieldMap returns an event's fields as a map; a repeated name becomes a
+// list of its values in order.
+func FieldMap(ev *parsers.Event) map[string]any {
+	m := make(map[string]any, len(ev.Fields))
+	for _, f := range ev.Fields {
+		switch old := m[f.Name].(type) {
+		case nil:
+			m[f.Name] = f.Value
+		case string:
+			m[f.Name] = []string{old, f.Value}
+		case []string:
+			m[f.Name] = append(old, f.Value)
+		}
+	}
+	return m
+}
+
+// WriteJSONL writes one JSON object per hit per line.
+func WriteJSONL(w io.Writer, hits []*hunt.Hit) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, h := range hits {
+		j := jsonHit{
+			Time:    formatTime(h.Time),
+			Rule:    jsonRule{ID: h.Rule.ID, Title: h.Rule.Title, Level: h.Rule.Level, Engine: h.Rule.Engine, Path: h.Rule.Path, Tags: h.Rule.Tags},
+			Matched: h.Matched,
+		}
+		if ev := h.Event; ev != nil {
+			id, rid := ev.EventID, ev.RecordID
+			j.Computer, j.Channel, j.EventID, j.RecordID = ev.Computer, ev.Channel, &id, &rid
+			j.Source = sourceOf(ev)
+			if ev.Flags&parsers.Recovered != 0 {
+				j.Flags = append(j.Flags, "recovered")
+			}
+			if ev.Flags&parsers.BadChecksum != 0 {
+				j.Flags = append(j.Flags, "bad_checksum")
+			}
+			j.Fields = FieldMap(ev)
+		}
+		if len(h.Row) > 0 {
+			j.Row = make(map[string]any, len(h.Row))
+			for _, c := range h.Row {
+				j.Row[c.Name] = c.Value
+			}
+		}
+		for _, r := range h.Related {
+			j.Related = append(j.Related, *sourceOf(r))
+		}
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteTable writes a readable, aligned table of hits.
+func WriteTable(w io.Writer, hits []*hunt.Hit) error {
+	if len(hits) == 0 {
+		_, err := fmt.Fprintln(w, "No hits.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME (UTC)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS")
+	for _, h := range hits {
+		computer, event, src := "", "", ""
+		if ev := h.Event; ev != nil {
+			computer = ev.Computer
+			if ev.EventID != 0 || ev.Source.Path != "" {
+				event = strconv.FormatUint(uint64(ev.EventID), 10)
+			}
+			src = ev.Source.String()
+			if ev.Flags&parsers.Recovered != 0 {
+				src += " (recovered)"
+			}
+		}
+		t := ""
+		if !h.Time.IsZero() {
+			t = h.Time.UTC().Format("2006-01-02 15:04:05.000")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, h.Rule.Level, h.Rule.Title, computer, event, src,
+			clip(strings.Join(Details(h), " | "), 160))
+	}
+	return tw.Flush()
+}
+
+func clip(s string, n int) string {
+	s = strings.NewReplacer("\t", " ", "\r", " ", "\n", " ").Replace(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := n - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}

@@ -1,0 +1,213 @@
+package sigma
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// rawDoc is one YAML document of a rule file, before compilation.
+type rawDoc struct {
+	path string
+	node *yaml.Node // the document's top mapping
+	meta rawMeta
+	kind Kind
+}
+
+// rawMeta is the metadata every rule kind shares.
+type rawMeta struct {
+	Title          string        `yaml:"title"`
+	ID             string        `yaml:"id"`
+	Name           string        `yaml:"name"`
+	Status         string        `yaml:"status"`
+	Description    string        `yaml:"description"`
+	Author         string        `yaml:"author"`
+	Level          string        `yaml:"level"`
+	Date           string        `yaml:"date"`
+	Modified       string        `yaml:"modified"`
+	References     stringList    `yaml:"references"`
+	Tags           stringList    `yaml:"tags"`
+	FalsePositives stringList    `yaml:"falsepositives"`
+	Fields         stringList    `yaml:"fields"`
+	Logsource      Logsource     `yaml:"logsource"`
+	Generate       *bool         `yaml:"generate"`
+	Related        []RelatedRule `yaml:"related"`
+}
+
+// stringList accepts a scalar or a list of scalars; other shapes are
+// ignored (metadata never blocks a rule from loading).
+type stringList []string
+
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	n = resolveAlias(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.ShortTag() != "!!null" {
+			*l = stringList{n.Value}
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if c = resolveAlias(c); c.Kind == yaml.ScalarNode {
+				*l = append(*l, c.Value)
+			}
+		}
+	}
+	return nil
+}
+
+// splitDocs decodes every YAML document of a file. A document that is not
+// a mapping, or YAML that does not parse, is an error that names the
+// position; earlier documents are still returned.
+func splitDocs(path string, data []byte) ([]*yaml.Node, *LoadError) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return docs, &LoadError{Path: path, Err: fmt.Errorf("%w: %v", ErrYAML, err), Line: yamlErrLine(err)}
+		}
+		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+			continue
+		}
+		top := n.Content[0]
+		if top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
+			continue // empty document, e.g. a trailing "---"
+		}
+		docs = append(docs, top)
+	}
+}
+
+// yamlErrLine extracts "line N" from a yaml.v3 error message, or 0.
+func yamlErrLine(err error) int {
+	msg := err.Error()
+	i := strings.Index(msg, "line ")
+	if i < 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range msg[i+5:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// lookup returns the value node of key in mapping m, or nil.
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return resolveAlias(m.Content[i+1])
+		}
+	}
+	return nil
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// classify decodes a document's metadata and decides its kind.
+func classify(path string, n *yaml.Node) (*rawDoc, *LoadError) {
+	d := &rawDoc{path: path, node: n}
+	if n.Kind != yaml.MappingNode {
+		return nil, errAt(path, n, ErrYAML, "a rule document must be a mapping, got %s", kindName(n))
+	}
+	if err := n.Decode(&d.meta); err != nil {
+		return nil, errAt(path, n, ErrYAML, "metadata: %v", err)
+	}
+	switch {
+	case lookup(n, "correlation") != nil:
+		d.kind = KindCorrelation
+	case lookup(n, "filter") != nil && lookup(n, "detection") == nil:
+		d.kind = KindFilter
+	case lookup(n, "detection") != nil:
+		d.kind = KindDetection
+	case lookup(n, "action") != nil:
+		return nil, errAt(path, n, ErrUnsupported, "legacy multi-document 'action: %s' collections are not supported", lookup(n, "action").Value)
+	default:
+		return nil, errAt(path, n, ErrYAML, "document has neither detection, correlation nor filter")
+	}
+	if strings.TrimSpace(d.meta.Title) == "" {
+		return nil, errAt(path, n, ErrYAML, "missing title")
+	}
+	return d, nil
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return "a scalar"
+	}
+	return "nothing"
+}
+
+// errAt builds a LoadError positioned at node n.
+func errAt(path string, n *yaml.Node, sentinel error, format string, args ...any) *LoadError {
+	e := &LoadError{Path: path, Err: fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	return e
+}
+
+// scalarValue is one value of a field matcher as written in the rule: its
+// raw text and whether it was YAML null.
+type scalarValue struct {
+	s      string
+	null   bool
+	isBool bool
+	node   *yaml.Node
+}
+
+// scalars flattens a value node (scalar or list of scalars) to raw values.
+// Numbers keep their written form ("0x1410" stays "0x1410").
+func scalars(path string, n *yaml.Node) ([]scalarValue, error) {
+	n = resolveAlias(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []scalarValue{scalarOf(n)}, nil
+	case yaml.SequenceNode:
+		out := make([]scalarValue, 0, len(n.Content))
+		for _, c := range n.Content {
+			c = resolveAlias(c)
+			if c.Kind != yaml.ScalarNode {
+				return nil, errAt(path, c, ErrYAML, "a value list may only hold scalars, got %s", kindName(c))
+			}
+			out = append(out, scalarOf(c))
+		}
+		return out, nil
+	}
+	return nil, errAt(path, n, ErrYAML, "a field value must be a scalar or a list of scalars, got %s", kindName(n))
+}
+
+func scalarOf(n *yaml.Node) scalarValue {
+	v := scalarValue{s: n.Value, node: n}
+	switch n.ShortTag() {
+	case "!!null":
+		v.null = true
+		v.s = ""
+	case "!!bool":
+		v.isBool = true
+	}
+	return v
+}
