@@ -11,33 +11,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/loghunt/loghunt/internal/testshared"
 	"github.com/loghunt/loghunt/parsers"
 )
 
-// The corpus tier reads ../shared/corpora/evtx next to the repository. It
-// is skipped when that directory is absent.
+// The corpus tier reads ../shared/corpora/evtx next to the repository
+// (internal/testshared): skipped when it is absent and in -short mode.
 
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus tier: module root not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpora", "evtx")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus tier: %s not found (../shared is absent); skipping", c)
-	}
-	return c
+	return testshared.Dir(t, "corpora", "evtx")
 }
 
 // corpusFiles lists every file of the corpus that starts like an EVTX file
