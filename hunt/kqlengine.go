@@ -2,7 +2,6 @@ package hunt
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -197,53 +196,5 @@ func rowHit(r *Rule, t *value.Table, row []any) *Hit {
 	return h
 }
 
-// FormatCell renders a KQL cell as text: datetimes in RFC 3339 UTC with
-// 100 ns precision, timespans in KQL's d.hh:mm:ss form, dynamic values as
-// JSON, null as "".
-func FormatCell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	case time.Time:
-		return x.UTC().Format("2006-01-02T15:04:05.9999999Z07:00")
-	case time.Duration:
-		return formatTimespan(x)
-	default:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return fmt.Sprint(x)
-		}
-		return string(b)
-	}
-}
-
-func formatTimespan(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	h := d / time.Hour
-	d -= h * time.Hour
-	m := d / time.Minute
-	d -= m * time.Minute
-	s := d / time.Second
-	d -= s * time.Second
-	out := fmt.Sprintf("%s%02d:%02d:%02d", sign, h, m, s)
-	if days > 0 {
-		out = fmt.Sprintf("%s%d.%02d:%02d:%02d", sign, days, h, m, s)
-	}
-	if d > 0 {
-		out += fmt.Sprintf(".%07d", d/100)
-	}
-	return out
-}
+// FormatCell renders a KQL cell as text, as KQL's tostring() does.
+func FormatCell(v any) string { return kql.FormatValue(v) }

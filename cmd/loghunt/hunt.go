@@ -109,28 +109,11 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := f.validate(paths); err != nil {
-		return err
-	}
-	format, err := f.outputFormat()
+	format, cfg, err := f.prepare(paths)
 	if err != nil {
 		return err
 	}
-	cfg, err := f.config(paths)
-	if err != nil {
-		return err
-	}
-	plan, err := hunt.Prepare(cfg)
-	if err != nil {
-		return err
-	}
-	var bar *progress
-	if !f.quiet {
-		bar = newProgress(stderr, plan.TotalBytes())
-		plan.Options.Progress = bar.set
-	}
-	res, err := plan.Run(ctx)
-	bar.finish()
+	plan, res, err := f.run(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -144,6 +127,36 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		sw = stderr
 	}
 	return writeSummary(sw, &f, buildSummary(plan, res))
+}
+
+// prepare validates the flags and paths and returns the output format and
+// the engine's configuration.
+func (f *huntFlags) prepare(paths []string) (output.Format, hunt.Config, error) {
+	if err := f.validate(paths); err != nil {
+		return "", hunt.Config{}, err
+	}
+	format, err := f.outputFormat()
+	if err != nil {
+		return "", hunt.Config{}, err
+	}
+	cfg, err := f.config(paths)
+	return format, cfg, err
+}
+
+// run prepares and runs a hunt, with a progress bar on a terminal unless -q.
+func (f *huntFlags) run(ctx context.Context, cfg hunt.Config, stderr io.Writer) (*hunt.Plan, *hunt.Result, error) {
+	plan, err := hunt.Prepare(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var bar *progress
+	if !f.quiet {
+		bar = newProgress(stderr, plan.TotalBytes())
+		plan.Options.Progress = bar.set
+	}
+	res, err := plan.Run(ctx)
+	bar.finish()
+	return plan, res, err
 }
 
 // config turns flags into the engine's configuration.

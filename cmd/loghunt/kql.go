@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/kql"
 	"github.com/loghunt/loghunt/hunt/output"
 )
 
@@ -59,34 +60,21 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		def = &hunt.KQLRuleDef{ID: "query", Name: "query", Query: pos[0], Path: "command line"}
 		pos = pos[1:]
 	}
-	if err := f.validate(pos); err != nil {
-		return err
-	}
-	format, err := f.outputFormat()
+	format, cfg, err := f.prepare(pos)
 	if err != nil {
 		return err
 	}
-	cfg, err := f.config(pos)
-	if err != nil {
-		return err
+	// A query that does not parse fails before any input is read.
+	if _, err := kql.Parse(def.Query); err != nil {
+		return fmt.Errorf("%s: query does not parse: %w", def.Path, err)
 	}
 	cfg.NoBundled, cfg.NoSigma, cfg.Queries = true, true, []*hunt.KQLRuleDef{def}
-	plan, err := hunt.Prepare(cfg)
+	plan, res, err := f.run(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	if len(plan.KQLFailed) > 0 {
 		return fmt.Errorf("%s", plan.KQLFailed[0].Reason)
-	}
-	var bar *progress
-	if !f.quiet {
-		bar = newProgress(stderr, plan.TotalBytes())
-		plan.Options.Progress = bar.set
-	}
-	res, err := plan.Run(ctx)
-	bar.finish()
-	if err != nil {
-		return err
 	}
 	t := plan.KQLResult(def)
 	if t == nil {

@@ -157,3 +157,14 @@ func TestCorpusSeedRuleAgreesWithSigmaHQ(t *testing.T) {
 		t.Fatalf("bundled %v, SigmaHQ %v", bundled, theirs)
 	}
 }
+
+func TestKQLErrorsSayWhere(t *testing.T) {
+	code, _, errOut := runCLI(t, "kql", "DeviceProcessEvents\n| where x ==", samplesDir())
+	if code != exitError || !strings.Contains(errOut, "2:13") {
+		t.Errorf("syntax error: exit %d, %q (want the line:column)", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "kql", "DeviceProcessEvents | where NoSuchColumn == 1 | count", samplesDir())
+	if code != 0 || !strings.Contains(out, "0") || !strings.Contains(errOut, "NoSuchColumn") {
+		t.Errorf("unknown column: exit %d, %q %q", code, out, errOut)
+	}
+}

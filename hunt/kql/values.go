@@ -591,3 +591,8 @@ func keyOf(b []byte, v any) []byte {
 	b = append(b, toStr(v)...)
 	return append(b, 0)
 }
+
+// FormatValue renders a cell as KQL's tostring() does: null is "",
+// datetimes are ISO 8601 UTC with 100 ns precision, timespans are
+// [-][d.]hh:mm:ss[.fffffff], dynamic values are JSON.
+func FormatValue(v any) string { return toStr(v) }
