@@ -130,7 +130,13 @@ func (e *kqlEngine) Finish(ctx context.Context, _ []*Hit) ([]*Hit, error) {
 		}
 		e.Results[r.def] = t
 		for _, row := range t.Rows {
-			hits = append(hits, rowHit(r.rule, t, row))
+			h := rowHit(r.rule, t, row)
+			// Rows the query passed through unchanged still know the
+			// event they came from: point the hit at it.
+			if o, ok := cat.Origin(row); ok {
+				h.Event.Source, h.Event.RecordID, h.Event.EventID = o.Source, o.RecordID, o.EventID
+			}
+			hits = append(hits, h)
 		}
 	}
 	for _, w := range cat.Warnings() {

@@ -168,3 +168,30 @@ func TestKQLErrorsSayWhere(t *testing.T) {
 		t.Errorf("unknown column: exit %d, %q %q", code, out, errOut)
 	}
 }
+
+// TestKQLHitsPointAtTheirEvents: in loghunt hunt, each KQL hit of the
+// founding queries names the same file and line as the Sigma hit on the
+// same event.
+func TestKQLHitsPointAtTheirEvents(t *testing.T) {
+	code, out, errOut := runCLI(t, "hunt", "-q", "--format", "jsonl", samplesDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	srcs := map[string][]string{} // engine+rule -> sources
+	for _, h := range readJSONL(t, out) {
+		id := h.Rule.ID
+		if id == "77c209aa-dc6a-4d1a-b7a3-e16f6edb74fb" {
+			id = idAzure // the corrected KQL twin of the azurewebsites rule
+		}
+		k := h.Rule.Engine + " " + id
+		srcs[k] = append(srcs[k], filepath.Base(h.Source.Path)+":"+itoa(int(h.Source.Line)))
+	}
+	for _, id := range []string{idPanda, idZebrocy, idAzure} {
+		s, k := srcs["sigma "+id], srcs["kql "+id]
+		slices.Sort(s)
+		slices.Sort(k)
+		if len(s) == 0 || !slices.Equal(s, k) {
+			t.Errorf("%s: sigma at %v, kql at %v", id, s, k)
+		}
+	}
+}

@@ -67,14 +67,25 @@ type tableRows struct {
 type rowKey struct {
 	t      int64
 	path   string
-	offset int64
+	offset int64 // byte offset, or the line when line is set
 	rec    uint64
+	line   bool
+	eid    uint32 // the event's id, for Origin
+}
+
+// origin returns the position and ids of the event a row came from.
+func (k rowKey) origin() Origin {
+	o := Origin{Source: parsers.Source{Path: k.path, Offset: k.offset}, RecordID: k.rec, EventID: k.eid}
+	if k.line {
+		o.Source.Offset, o.Source.Line = -1, k.offset
+	}
+	return o
 }
 
 func keyOf(ev *parsers.Event, t time.Time) rowKey {
-	k := rowKey{path: ev.Source.Path, offset: ev.Source.Offset, rec: ev.RecordID}
+	k := rowKey{path: ev.Source.Path, offset: ev.Source.Offset, rec: ev.RecordID, eid: ev.EventID}
 	if ev.Source.Line > 0 {
-		k.offset = ev.Source.Line
+		k.offset, k.line = ev.Source.Line, true
 	}
 	if !t.IsZero() {
 		k.t = t.UnixNano()
@@ -390,7 +401,7 @@ func (b *Builder) Merge(o *Builder) {
 // input position, and returns the catalog. The Builder must not be used
 // afterwards.
 func (b *Builder) Finish() *Catalog {
-	c := &Catalog{s: b.s, tables: map[string]*value.Table{}}
+	c := &Catalog{s: b.s, tables: map[string]*value.Table{}, origins: map[*any]rowKey{}}
 	for _, r := range b.all {
 		for _, p := range r.pend {
 			proc := b.procs[p.guid]
@@ -410,6 +421,9 @@ func (b *Builder) Finish() *Catalog {
 		rows := make([][]any, len(perm))
 		for i, p := range perm {
 			rows[i] = r.rows[p]
+			if len(rows[i]) > 0 {
+				c.origins[&rows[i][0]] = r.keys[p]
+			}
 		}
 		c.tables[r.info.Name] = &value.Table{Name: r.info.Name, Columns: r.info.ValueColumns(), Rows: rows}
 	}

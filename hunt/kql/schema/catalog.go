@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loghunt/loghunt/hunt/kql/value"
+	"github.com/loghunt/loghunt/parsers"
 )
 
 // Catalog holds the tables a Builder produced. It is safe for concurrent
@@ -15,6 +16,9 @@ type Catalog struct {
 	s      *Schema
 	tables map[string]*value.Table // by canonical name
 	stats  Stats
+	// origins maps the first cell of each row to the event it came from;
+	// read-only after Finish.
+	origins map[*any]rowKey
 
 	mu       sync.Mutex
 	warnings []string
@@ -488,4 +492,26 @@ func ipHasPrefix(ip, prefix string) bool {
 	}
 	return strings.HasSuffix(prefix, ".") || strings.HasSuffix(prefix, ":") || len(ip) == len(prefix) ||
 		ip[len(prefix)] == '.' || ip[len(prefix)] == ':'
+}
+
+// Origin is where the event behind a row was read.
+type Origin struct {
+	Source   parsers.Source
+	RecordID uint64
+	EventID  uint32
+}
+
+// Origin returns where the event behind a result row was read. It works
+// for rows the evaluator passed through unchanged (where, sort, top, take,
+// union keep them); a row built anew (project, extend, summarize, join)
+// has no origin.
+func (c *Catalog) Origin(row []any) (Origin, bool) {
+	if len(row) == 0 || c.origins == nil {
+		return Origin{}, false
+	}
+	k, ok := c.origins[&row[0]]
+	if !ok {
+		return Origin{}, false
+	}
+	return k.origin(), true
 }
