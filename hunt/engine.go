@@ -110,6 +110,9 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	}
 	jobs := make(chan job, threads*2)
 	g, gctx := errgroup.WithContext(ctx)
+	// Per-file accounting is merged under one lock; it is touched once per
+	// unit, not per event.
+	var mu sync.Mutex
 
 	var progressMu sync.Mutex
 	var doneBytes int64
@@ -148,7 +151,9 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 				if left.Add(-1) == 0 {
 					if release != nil {
 						if err := release(); err != nil {
+							mu.Lock()
 							res.Files[i].Err = errors.Join(res.Files[i].Err, err)
+							mu.Unlock()
 						}
 					}
 					fileDone(i)
@@ -165,9 +170,6 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 		return nil
 	})
 
-	// Per-file accounting is merged under one lock; it is touched once per
-	// unit, not per event.
-	var mu sync.Mutex
 	var hits []*Hit
 	var events atomic.Int64
 	for w := 0; w < threads; w++ {

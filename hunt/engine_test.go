@@ -181,3 +181,22 @@ func TestSelectionKeepKQL(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReportsReleaseErrors: a file that fails to close after its last
+// unit is reported, also while other workers account for its other units.
+func TestRunReportsReleaseErrors(t *testing.T) {
+	var units []parsers.Unit
+	for u := 0; u < 16; u++ {
+		units = append(units, fakeUnit{path: "f.evtx", base: u * 10, n: 10})
+	}
+	in := Input{Path: "f.evtx", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
+		return units, func() error { return errors.New("close failed") }, nil
+	}}
+	res, err := Run(context.Background(), []Input{in}, Options{Threads: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := res.Files[0]; f.Err == nil || !strings.Contains(f.Err.Error(), "close failed") || f.Stats.Records != 160 {
+		t.Fatalf("file report %+v", f)
+	}
+}
