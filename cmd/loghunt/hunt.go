@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -94,6 +95,11 @@ func (f *huntFlags) validate(paths []string) error {
 	}
 	if f.noBundled && len(f.rules) == 0 {
 		return usagef("add rules with -r PATH, or drop --no-bundled", "--no-bundled without -r leaves no rules to run")
+	}
+	for _, r := range f.rules {
+		if _, err := os.Stat(r); err != nil {
+			return usagef("-r takes a rule file or a directory of rules", "rules path %s: %v", r, errors.Unwrap(err))
+		}
 	}
 	if f.minLevel != "" && !hunt.ValidLevel(f.minLevel) {
 		return usagef("levels are informational, low, medium, high, critical", "unknown --min-level %q", f.minLevel)

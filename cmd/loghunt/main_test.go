@@ -214,6 +214,7 @@ func TestUsageErrorsTeach(t *testing.T) {
 		{[]string{"frobnicate"}, "unknown command"},
 		{[]string{"kql"}, "no query"},
 		{[]string{"hunt", "--now", "yesterday", "x"}, "--now"},
+		{[]string{"hunt", "-r", "/no/such/rules", "x"}, "rules path /no/such/rules"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
