@@ -155,6 +155,17 @@ func (f *huntFlags) run(ctx context.Context, cfg hunt.Config, stderr io.Writer) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(plan.Inputs) == 0 {
+		var why []string
+		for i, s := range plan.SkippedInputs {
+			if i == 3 {
+				why = append(why, fmt.Sprintf("and %d more", len(plan.SkippedInputs)-3))
+				break
+			}
+			why = append(why, s.Path+": "+s.Reason)
+		}
+		return nil, nil, fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(cfg.Paths, ", "), strings.Join(why, "; "))
+	}
 	var bar *progress
 	if !f.quiet {
 		bar = newProgress(stderr, plan.TotalBytes())

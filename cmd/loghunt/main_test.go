@@ -339,3 +339,12 @@ func TestNoKQL(t *testing.T) {
 		}
 	}
 }
+
+func TestNoLogsIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o644)
+	code, _, errOut := runCLI(t, "hunt", dir, filepath.Join(dir, "missing"))
+	if code != exitError || !strings.Contains(errOut, "no EVTX or JSON log found") || !strings.Contains(errOut, "notes.txt") {
+		t.Fatalf("exit %d: %q", code, errOut)
+	}
+}
