@@ -174,12 +174,12 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // Stats accounts for everything a parser read from one input.
 type Stats struct {
-	Records     int64 // records parsed into events
-	Recovered   int64 // of Records, how many were carved
-	Failed      int64 // records (or lines) that could not be parsed
-	BadChunks   int64 // chunks skipped (EVTX)
-	BadChecksum int64 // records or chunks with a CRC mismatch, parsed anyway
-	NoTime      int64 // events without a timestamp
+	Records     int64 `json:"records"`      // records parsed into events
+	Recovered   int64 `json:"recovered"`    // of Records, how many were carved
+	Failed      int64 `json:"failed"`       // records (or lines) that could not be parsed
+	BadChunks   int64 `json:"bad_chunks"`   // chunks skipped (EVTX)
+	BadChecksum int64 `json:"bad_checksum"` // records or chunks with a CRC mismatch, parsed anyway
+	NoTime      int64 `json:"no_time"`      // events without a timestamp
 }
 
 // Add adds o to s.
