@@ -60,9 +60,7 @@ func (w *tableWalker) expr(e Expr, tab bool) {
 		_, isAgg := aggregates[x.Name]
 		switch {
 		case x.Name == "materialize" || x.Name == "toscalar" || x.Name == "view":
-			for _, a := range x.Args {
-				w.expr(a, true)
-			}
+			w.exprs(x.Args, true)
 			return
 		case !isBuiltin && !isAgg && !w.bound[x.Name] && (tab || strings.HasPrefix(x.Name, "_Im_") || strings.HasPrefix(x.Name, "_ASim_")):
 			w.add(x.Name)
@@ -124,54 +122,50 @@ func (w *tableWalker) op(op TabOp) {
 	case *WhereOp:
 		w.expr(o.Pred, false)
 	case *ProjectOp:
-		for _, a := range o.Cols {
-			w.expr(a.X, false)
-		}
+		w.assigns(o.Cols)
 	case *SummarizeOp:
-		for _, a := range o.Aggs {
-			w.expr(a.X, false)
-		}
-		for _, a := range o.By {
-			w.expr(a.X, false)
-		}
+		w.assigns(o.Aggs)
+		w.assigns(o.By)
 	case *UnionOp:
-		for _, t := range o.Tables {
-			w.expr(t, true)
-		}
+		w.exprs(o.Tables, true)
 	case *JoinOp:
 		w.expr(o.Right, true)
 	case *MvExpandOp:
-		for _, a := range o.Items {
-			w.expr(a.X, false)
-		}
+		w.assigns(o.Items)
 	case *MvApplyOp:
 		w.expr(o.Sub, true)
 	case *ParseOp:
 		w.expr(o.X, false)
 	case *InvokeOp:
-		for _, a := range o.Call.Args {
-			w.expr(a, false)
-		}
+		w.exprs(o.Call.Args, false)
 	case *FindOp:
-		for _, t := range o.Tables {
-			w.expr(t, true)
-		}
+		w.exprs(o.Tables, true)
 	case *PrintOp:
-		for _, a := range o.Cols {
-			w.expr(a.X, false)
-		}
+		w.assigns(o.Cols)
 	case *TopOp:
-		for _, k := range o.Keys {
-			w.expr(k.X, false)
-		}
+		w.sortKeys(o.Keys)
 	case *SortOp:
-		for _, k := range o.Keys {
-			w.expr(k.X, false)
-		}
+		w.sortKeys(o.Keys)
 	case *DistinctOp:
-		for _, c := range o.Cols {
-			w.expr(c, false)
-		}
+		w.exprs(o.Cols, false)
+	}
+}
+
+func (w *tableWalker) exprs(xs []Expr, tab bool) {
+	for _, x := range xs {
+		w.expr(x, tab)
+	}
+}
+
+func (w *tableWalker) assigns(as []Assign) {
+	for _, a := range as {
+		w.expr(a.X, false)
+	}
+}
+
+func (w *tableWalker) sortKeys(ks []SortKey) {
+	for _, k := range ks {
+		w.expr(k.X, false)
 	}
 }
 

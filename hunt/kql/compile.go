@@ -319,15 +319,7 @@ func (c *compiler) binary(x *Binary) *cexpr {
 		c.checkNeverTrue(x.P, x.L, x.Op, []*cexpr{r})
 		neg := x.Op == "!~"
 		if r.konst {
-			m := newStrMatcher("==", toStr(r.val))
-			return fold(dyn(func(row []any) any {
-				v := l.fn(row)
-				s, ok := v.(string)
-				if !ok {
-					s = toStr(v)
-				}
-				return m.match(s) != neg
-			}, value.Bool), l)
+			return matchConst(l, newStrMatcher("==", toStr(r.val)), neg)
 		}
 		return fold(dyn(func(row []any) any {
 			return strings.EqualFold(toStr(l.fn(row)), toStr(r.fn(row))) != neg
@@ -354,25 +346,7 @@ func (c *compiler) binary(x *Binary) *cexpr {
 			op = "contains"
 		}
 		if r.konst {
-			m := newStrMatcher(op, toStr(r.val))
-			if l.col >= 0 {
-				i := l.col
-				return dyn(func(row []any) any {
-					s, ok := row[i].(string)
-					if !ok {
-						s = toStr(row[i])
-					}
-					return m.match(s) != neg
-				}, value.Bool)
-			}
-			return fold(dyn(func(row []any) any {
-				v := l.fn(row)
-				s, ok := v.(string)
-				if !ok {
-					s = toStr(v)
-				}
-				return m.match(s) != neg
-			}, value.Bool), l)
+			return matchConst(l, newStrMatcher(op, toStr(r.val)), neg)
 		}
 		return fold(dyn(func(row []any) any {
 			return stringOp(op, toStr(l.fn(row)), toStr(r.fn(row))) != neg
@@ -380,6 +354,29 @@ func (c *compiler) binary(x *Binary) *cexpr {
 	}
 	fail(x.P, "unknown operator %s", x.Op)
 	return nil
+}
+
+// matchConst compiles l matched by m, a string operator with a constant
+// needle, negated when neg. A bare column is read from the row directly.
+func matchConst(l *cexpr, m *strMatcher, neg bool) *cexpr {
+	if l.col >= 0 {
+		i := l.col
+		return dyn(func(row []any) any {
+			s, ok := row[i].(string)
+			if !ok {
+				s = toStr(row[i])
+			}
+			return m.match(s) != neg
+		}, value.Bool)
+	}
+	return fold(dyn(func(row []any) any {
+		v := l.fn(row)
+		s, ok := v.(string)
+		if !ok {
+			s = toStr(v)
+		}
+		return m.match(s) != neg
+	}, value.Bool), l)
 }
 
 func (c *compiler) comparison(op string, l, r *cexpr) *cexpr {

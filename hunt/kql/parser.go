@@ -113,6 +113,39 @@ func (p *parser) expectWord(s string) token {
 	return p.advance()
 }
 
+// commaList calls item once per element of a comma-separated list of at
+// least one element.
+func (p *parser) commaList(item func()) {
+	for {
+		item()
+		if !p.acceptOp(",") {
+			return
+		}
+	}
+}
+
+// closedList calls item once per element of a comma-separated, possibly
+// empty list that ends at the operator end, then consumes end.
+func (p *parser) closedList(end string, item func()) {
+	for !p.isOp(end) {
+		item()
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(end)
+}
+
+// typeName reads a scalar type name such as long or datetime.
+func (p *parser) typeName() value.Type {
+	tn, tp := p.name()
+	typ, ok := value.ParseType(tn)
+	if !ok {
+		p.fail(token{Pos: tp}, "unknown type %q", tn)
+	}
+	return typ
+}
+
 // name reads an identifier, a bracketed ['name'] or a string used as name.
 func (p *parser) name() (string, Pos) {
 	t := p.tok()
@@ -246,7 +279,7 @@ func (p *parser) isFuncDef() bool {
 func (p *parser) funcDef() *FuncDef {
 	t := p.expectOp("(")
 	f := &FuncDef{P: t.Pos}
-	for !p.isOp(")") {
+	p.closedList(")", func() {
 		name, _ := p.name()
 		p.expectOp(":")
 		prm := Param{Name: name}
@@ -262,11 +295,7 @@ func (p *parser) funcDef() *FuncDef {
 			prm.Default = p.or()
 		}
 		f.Params = append(f.Params, prm)
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	p.expectOp(")")
+	})
 	p.expectOp("{")
 	f.Body = p.block()
 	p.expectOp("}")
@@ -396,33 +425,18 @@ func (p *parser) sourceOp() Expr {
 func (p *parser) colDecls() []value.Column {
 	p.expectOp("(")
 	var cols []value.Column
-	for !p.isOp(")") {
+	p.closedList(")", func() {
 		name, _ := p.name()
 		p.expectOp(":")
-		tn, tp := p.name()
-		typ, ok := value.ParseType(tn)
-		if !ok {
-			p.fail(token{Pos: tp}, "unknown type %q", tn)
-		}
-		cols = append(cols, value.Column{Name: name, Type: typ})
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	p.expectOp(")")
+		cols = append(cols, value.Column{Name: name, Type: p.typeName()})
+	})
 	return cols
 }
 
 func (p *parser) datatable(t token) TabOp {
 	op := &DatatableOp{P: t.Pos, Cols: p.colDecls()}
 	p.expectOp("[")
-	for !p.isOp("]") {
-		op.Values = append(op.Values, p.or())
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	p.expectOp("]")
+	p.closedList("]", func() { op.Values = append(op.Values, p.or()) })
 	return op
 }
 
@@ -449,24 +463,15 @@ func (p *parser) find(t token) TabOp {
 	}
 	if p.acceptWord("in") {
 		p.expectOp("(")
-		for !p.isOp(")") {
-			op.Tables = append(op.Tables, p.pipeline())
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp(")")
+		p.closedList(")", func() { op.Tables = append(op.Tables, p.pipeline()) })
 	}
 	p.expectWord("where")
 	op.Pred = p.or()
 	if p.acceptWord("project") {
-		for {
+		p.commaList(func() {
 			n, _ := p.name()
 			op.Project = append(op.Project, n)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
+		})
 	}
 	return op
 }
@@ -519,12 +524,7 @@ func (p *parser) union(t token) *UnionOp {
 	op.Kind = opts["kind"]
 	op.WithSource = opts["withsource"]
 	op.IsFuzzy = opts["isfuzzy"] == "true"
-	for {
-		op.Tables = append(op.Tables, p.unionTable())
-		if !p.acceptOp(",") {
-			break
-		}
-	}
+	p.commaList(func() { op.Tables = append(op.Tables, p.unionTable()) })
 	return op
 }
 
@@ -567,12 +567,8 @@ func (p *parser) unionTable() Expr {
 
 func (p *parser) assignList() []Assign {
 	var out []Assign
-	for {
-		out = append(out, p.assign())
-		if !p.acceptOp(",") {
-			return out
-		}
-	}
+	p.commaList(func() { out = append(out, p.assign()) })
+	return out
 }
 
 // assign parses [Name =] X or (A, B) = X.
@@ -614,7 +610,7 @@ func (p *parser) assign() Assign {
 
 func (p *parser) sortKeys() []SortKey {
 	var keys []SortKey
-	for {
+	p.commaList(func() {
 		k := SortKey{X: p.or(), Desc: true}
 		if p.acceptWord("asc") {
 			k.Desc = false
@@ -632,16 +628,14 @@ func (p *parser) sortKeys() []SortKey {
 			}
 		}
 		keys = append(keys, k)
-		if !p.acceptOp(",") {
-			return keys
-		}
-	}
+	})
+	return keys
 }
 
 func (p *parser) nameList() ([]string, []Pos) {
 	var names []string
 	var poss []Pos
-	for {
+	p.commaList(func() {
 		t := p.tok()
 		name := ""
 		for {
@@ -670,10 +664,8 @@ func (p *parser) nameList() ([]string, []Pos) {
 				break
 			}
 		}
-		if !p.acceptOp(",") {
-			return names, poss
-		}
-	}
+	})
+	return names, poss
 }
 
 func (p *parser) tabOp() TabOp {
@@ -698,17 +690,14 @@ func (p *parser) tabOp() TabOp {
 		return op
 	case "project-rename":
 		op := &RenameOp{P: t.Pos}
-		for {
+		p.commaList(func() {
 			c := p.tok()
 			n, _ := p.name()
 			p.expectOp("=")
 			o, _ := p.name()
 			op.Pairs = append(op.Pairs, [2]string{n, o})
 			op.Pos = append(op.Pos, c.Pos)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
+		})
 		return op
 	case "summarize":
 		p.options()
@@ -738,12 +727,7 @@ func (p *parser) tabOp() TabOp {
 			op.Star = true
 			return op
 		}
-		for {
-			op.Cols = append(op.Cols, p.or())
-			if !p.acceptOp(",") {
-				break
-			}
-		}
+		p.commaList(func() { op.Cols = append(op.Cols, p.or()) })
 		return op
 	case "count":
 		return &CountOp{P: t.Pos}
@@ -761,32 +745,13 @@ func (p *parser) tabOp() TabOp {
 			op.Right = p.unionTable()
 		}
 		p.expectWord("on")
-		for {
-			x := p.or()
-			op.On = append(op.On, splitAnd(x)...)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
+		p.commaList(func() { op.On = append(op.On, splitAnd(p.or())...) })
 		return op
 	case "mv-expand", "mvexpand":
 		op := &MvExpandOp{P: t.Pos}
 		opts := p.options()
 		op.ItemIndex = opts["with_itemindex"]
-		for {
-			a := p.assign()
-			if p.acceptWord("to") {
-				p.expectWord("typeof")
-				p.expectOp("(")
-				tn, _ := p.name()
-				p.expectOp(")")
-				a.ToType = tn
-			}
-			op.Items = append(op.Items, a)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
+		op.Items = p.mvItems()
 		if p.acceptWord("limit") {
 			op.Limit = p.or()
 		}
@@ -794,20 +759,7 @@ func (p *parser) tabOp() TabOp {
 	case "mv-apply":
 		op := &MvApplyOp{P: t.Pos}
 		p.options()
-		for {
-			a := p.assign()
-			if p.acceptWord("to") {
-				p.expectWord("typeof")
-				p.expectOp("(")
-				tn, _ := p.name()
-				p.expectOp(")")
-				a.ToType = tn
-			}
-			op.Items = append(op.Items, a)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
+		op.Items = p.mvItems()
 		if p.acceptWord("limit") {
 			p.or()
 		}
@@ -872,6 +824,24 @@ func (p *parser) tabOp() TabOp {
 	return nil
 }
 
+// mvItems parses the items of mv-expand and mv-apply: [Name =] X [to
+// typeof(T)], comma-separated.
+func (p *parser) mvItems() []Assign {
+	var items []Assign
+	p.commaList(func() {
+		a := p.assign()
+		if p.acceptWord("to") {
+			p.expectWord("typeof")
+			p.expectOp("(")
+			tn, _ := p.name()
+			p.expectOp(")")
+			a.ToType = tn
+		}
+		items = append(items, a)
+	})
+	return items
+}
+
 // skipOperator skips tokens up to the next | ; ) at depth 0.
 func (p *parser) skipOperator() {
 	depth := 0
@@ -921,12 +891,7 @@ func (p *parser) parsePattern() []ParsePiece {
 			n, _ := p.name()
 			pc := ParsePiece{Name: n, Type: value.String}
 			if p.acceptOp(":") {
-				tn, tp := p.name()
-				typ, ok := value.ParseType(tn)
-				if !ok {
-					p.fail(token{Pos: tp}, "unknown type %q", tn)
-				}
-				pc.Type = typ
+				pc.Type = p.typeName()
 			}
 			out = append(out, pc)
 		default:
@@ -1033,13 +998,7 @@ func (p *parser) list() []Expr {
 	}
 	p.advance()
 	var out []Expr
-	for !p.isOp(")") {
-		out = append(out, p.pipeline())
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	p.expectOp(")")
+	p.closedList(")", func() { out = append(out, p.pipeline()) })
 	return out
 }
 
@@ -1111,7 +1070,7 @@ func (p *parser) postfix() Expr {
 func (p *parser) callRest(name string, pos Pos) Expr {
 	p.expectOp("(")
 	c := &Call{P: pos, Name: name}
-	for !p.isOp(")") {
+	p.closedList(")", func() {
 		if p.isName() && p.peek(1).Kind == tOp && p.peek(1).Text == "=" && p.tok().Kind == tIdent {
 			n := p.advance()
 			p.advance()
@@ -1122,11 +1081,7 @@ func (p *parser) callRest(name string, pos Pos) Expr {
 		} else {
 			c.Args = append(c.Args, p.pipeline())
 		}
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	p.expectOp(")")
+	})
 	return c
 }
 
@@ -1300,18 +1255,12 @@ func (p *parser) dynamicValue() any {
 	case t.Kind == tOp && t.Text == "[":
 		p.advance()
 		arr := []any{}
-		for !p.isOp("]") {
-			arr = append(arr, p.dynamicValue())
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp("]")
+		p.closedList("]", func() { arr = append(arr, p.dynamicValue()) })
 		return arr
 	case t.Kind == tOp && t.Text == "{":
 		p.advance()
 		m := map[string]any{}
-		for !p.isOp("}") {
+		p.closedList("}", func() {
 			k := p.tok()
 			var key string
 			switch k.Kind {
@@ -1323,11 +1272,7 @@ func (p *parser) dynamicValue() any {
 			}
 			p.expectOp(":")
 			m[key] = p.dynamicValue()
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp("}")
+		})
 		return m
 	case t.Kind == tString:
 		p.advance()

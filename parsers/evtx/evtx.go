@@ -211,6 +211,23 @@ func (f *File) Unit(i int) parsers.Unit { return &chunkUnit{f: f, index: i} }
 // error is final: the file could not be opened or read, it is not EVTX
 // (ErrNotEVTX), or emit returned an error.
 func ReadFile(path string, opts Options, emit parsers.EmitFunc, report parsers.ReportFunc) (parsers.Stats, error) {
+	return withFile(path, opts, func(f *File) (parsers.Stats, error) {
+		var total parsers.Stats
+		for i := 0; i < f.nchunks; i++ {
+			s, err := f.Unit(i).Decode(emit, report)
+			total.Add(s)
+			if err != nil {
+				return total, err
+			}
+		}
+		return total, nil
+	})
+}
+
+// withFile opens the EVTX file at path, calls use with it and closes the
+// file when use returns. Errors opening or reading the header are returned
+// without calling use.
+func withFile(path string, opts Options, use func(*File) (parsers.Stats, error)) (parsers.Stats, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return parsers.Stats{}, err
@@ -224,13 +241,5 @@ func ReadFile(path string, opts Options, emit parsers.EmitFunc, report parsers.R
 	if err != nil {
 		return parsers.Stats{}, err
 	}
-	var total parsers.Stats
-	for i := 0; i < f.nchunks; i++ {
-		s, err := f.Unit(i).Decode(emit, report)
-		total.Add(s)
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
+	return use(f)
 }

@@ -3,7 +3,6 @@ package evtx
 import (
 	"context"
 	"io"
-	"os"
 	"runtime"
 	"sync"
 
@@ -152,18 +151,7 @@ func (f *File) Dump(ctx context.Context, w io.Writer, format Format, threads int
 
 // DumpFile opens the EVTX file at path and dumps it like File.Dump.
 func DumpFile(ctx context.Context, w io.Writer, path string, opts Options, format Format, threads int, report parsers.ReportFunc) (parsers.Stats, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return parsers.Stats{}, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return parsers.Stats{}, err
-	}
-	f, err := Open(fh, st.Size(), path, opts)
-	if err != nil {
-		return parsers.Stats{}, err
-	}
-	return f.Dump(ctx, w, format, threads, report)
+	return withFile(path, opts, func(f *File) (parsers.Stats, error) {
+		return f.Dump(ctx, w, format, threads, report)
+	})
 }

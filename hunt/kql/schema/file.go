@@ -32,6 +32,16 @@ func fileAction(id uint32) string {
 	return ""
 }
 
+// fileColumns fills Defender's FileName, FolderPath, SHA1, SHA256 and MD5
+// columns for the file at path with digests h.
+func fileColumns(w row, path string, h hashes) {
+	w.str("FileName", baseName(path))
+	w.str("FolderPath", path)
+	w.str("SHA1", h.sha1)
+	w.str("SHA256", h.sha256)
+	w.str("MD5", h.md5)
+}
+
 // initiating fills the Initiating* columns a Sysmon event carries itself
 // (Image, ProcessId, User) and queues the process-tree lookup for the rest.
 func initiating(w row, v *view) {
@@ -64,11 +74,7 @@ func (b *Builder) dfeSysmon(v *view, id uint32) {
 			w.str("FileOriginReferrerUrl", zoneValue(c, "ReferrerUrl"))
 		}
 	}
-	w.str("FileName", baseName(path))
-	w.str("FolderPath", path)
-	w.str("SHA1", h.sha1)
-	w.str("SHA256", h.sha256)
-	w.str("MD5", h.md5)
+	fileColumns(w, path, h)
 	w.str("AdditionalFields", jsonBag(v, "ProcessGuid", "CreationUtcTime", "IsExecutable", "Archived", "RuleName"))
 	initiating(w, v)
 }
@@ -119,13 +125,7 @@ func (b *Builder) dilSysmon(v *view, _ uint32) {
 	w := b.newRow(b.dil, v.ev, v.time)
 	b.device(w, v, v.ev)
 	w.set("ActionType", "ImageLoaded")
-	path := v.get("ImageLoaded")
-	w.str("FileName", baseName(path))
-	w.str("FolderPath", path)
-	h := parseHashes(v.get("Hashes"))
-	w.str("SHA1", h.sha1)
-	w.str("SHA256", h.sha256)
-	w.str("MD5", h.md5)
+	fileColumns(w, v.get("ImageLoaded"), parseHashes(v.get("Hashes")))
 	w.str("AdditionalFields", jsonBag(v, "ProcessGuid", "Signed", "Signature", "SignatureStatus", "RuleName"))
 	initiating(w, v)
 }
