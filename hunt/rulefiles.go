@@ -20,9 +20,8 @@ type RuleFile struct {
 	// Path is the file's path as the user knows it: a filesystem path, or
 	// "bundled:sigma/x.yml" for an embedded rule.
 	Path string
-	// Name is the path inside FS.
+	// Name is the path inside the fs.FS it was found in.
 	Name string
-	FS   fs.FS
 	Data []byte
 	Kind RuleKind
 }
@@ -139,7 +138,7 @@ func FindRules(fsys fs.FS, root, label string) ([]RuleFile, []SkippedFile) {
 			}
 			return nil
 		}
-		files = append(files, RuleFile{Path: show(p), Name: p, FS: fsys, Data: data, Kind: kind})
+		files = append(files, RuleFile{Path: show(p), Name: p, Data: data, Kind: kind})
 		return nil
 	})
 	if err != nil {

@@ -87,4 +87,18 @@ func TestCorrelationAcrossFiles(t *testing.T) {
 			t.Errorf("threads=%s: %d base-rule hits output, want 0 (generate defaults to false)", threads, base)
 		}
 	}
+	// --all-matches shows the base rule's matches too: all six failures.
+	code, out, errOut := runCLI(t, "hunt", "-q", "--all-matches", "--format", "jsonl", "--no-bundled", "-r", rules, logs)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	base := 0
+	for _, h := range readJSONL(t, out) {
+		if h.Rule.Engine == "sigma" {
+			base++
+		}
+	}
+	if base != 6 {
+		t.Errorf("--all-matches: %d base-rule hits, want 6", base)
+	}
 }

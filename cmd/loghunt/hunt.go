@@ -31,6 +31,7 @@ type huntFlags struct {
 	rules      []string
 	noBundled  bool
 	noKQL      bool
+	allMatches bool
 	out        string
 	format     string
 	threads    int
@@ -51,6 +52,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 		fs.Var(listFlag{vals: &f.rules}, "r", "add Sigma or KQL rules from `PATH` (a file, or a directory read recursively); repeatable")
 		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r `PATH`")
 		fs.BoolVar(&f.noBundled, "no-bundled", false, "leave out the rules embedded in loghunt")
+		fs.BoolVar(&f.allMatches, "all-matches", false, "also output the matches of Sigma rules that only feed correlations (generate: false)")
 		fs.BoolVar(&f.noKQL, "no-kql", false, "run no KQL rules (KQL keeps a row per process, network, file or registry event its queries read; Sigma streams)")
 		fs.StringVar(&f.minLevel, "min-level", "", "only rules of at least this `level` (informational, low, medium, high, critical)")
 		fs.Var(listFlag{vals: &f.status, split: true}, "status", "only rules with one of these `statuses` (comma-separated: stable,test,experimental...)")
@@ -179,12 +181,13 @@ func (f *huntFlags) run(ctx context.Context, cfg hunt.Config, stderr io.Writer) 
 // config turns flags into the engine's configuration.
 func (f *huntFlags) config(paths []string) (hunt.Config, error) {
 	cfg := hunt.Config{
-		Paths:     paths,
-		RulePaths: f.rules,
-		NoBundled: f.noBundled,
-		NoKQL:     f.noKQL,
-		Threads:   f.threads,
-		Carve:     f.carve,
+		Paths:      paths,
+		RulePaths:  f.rules,
+		NoBundled:  f.noBundled,
+		NoKQL:      f.noKQL,
+		ShowHidden: f.allMatches,
+		Threads:    f.threads,
+		Carve:      f.carve,
 		Select: hunt.Selection{
 			MinLevel: f.minLevel, Status: f.status, Tags: f.tags, ExcludeIDs: f.exclude,
 		},
