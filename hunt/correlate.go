@@ -18,6 +18,10 @@ import (
 type correlationRun struct {
 	rs    *sigma.Ruleset
 	rules map[*sigma.Rule]*Rule
+	// fields are the (lower-cased) event fields correlations read; only
+	// those are kept of each event, so a run that keeps many matches stays
+	// small.
+	fields map[string]bool
 
 	mu    sync.Mutex
 	items []corrItem
@@ -34,14 +38,21 @@ func newCorrelationRun(rs *sigma.Ruleset, rules map[*sigma.Rule]*Rule) *correlat
 	if !rs.HasCorrelations() {
 		return nil
 	}
-	return &correlationRun{rs: rs, rules: rules}
+	return &correlationRun{rs: rs, rules: rules, fields: rs.CorrelationFields()}
 }
 
 func (c *correlationRun) observe(m *sigma.Match, ev *parsers.Event) {
 	if !c.rs.FeedsCorrelation(m.Rule) {
 		return
 	}
-	it := corrItem{m: m.Clone(), ev: ev.Clone()}
+	kept := *ev
+	kept.Fields = nil
+	for _, f := range ev.Fields {
+		if c.fields[strings.ToLower(f.Name)] {
+			kept.Fields = append(kept.Fields, f)
+		}
+	}
+	it := corrItem{m: m.Clone(), ev: &kept}
 	c.mu.Lock()
 	c.items = append(c.items, it)
 	c.mu.Unlock()

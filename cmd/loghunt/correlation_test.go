@@ -102,3 +102,56 @@ func TestCorrelationAcrossFiles(t *testing.T) {
 		t.Errorf("--all-matches: %d base-rule hits, want 6", base)
 	}
 }
+
+// TestValueCountCorrelation: a value_count correlation reads its group-by
+// and value fields from the events the engine keeps for it.
+func TestValueCountCorrelation(t *testing.T) {
+	rules := `title: Failed logon
+id: 0a0a0a0a-0000-4000-8000-000000000011
+name: failed_logon2
+status: test
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID: 4625
+    condition: selection
+level: low
+---
+title: Password spray
+id: 0a0a0a0a-0000-4000-8000-000000000012
+status: test
+correlation:
+    type: value_count
+    rules:
+        - failed_logon2
+    group-by:
+        - IpAddress
+    timespan: 1m
+    condition:
+        field: TargetUserName
+        gte: 3
+level: high
+`
+	dir := t.TempDir()
+	rp := filepath.Join(dir, "r.yml")
+	os.WriteFile(rp, []byte(rules), 0o644)
+	var b strings.Builder
+	for i, u := range []string{"ann", "bob", "cy", "ann"} {
+		fmt.Fprintf(&b, `{"Channel":"Security","EventID":4625,"TargetUserName":%q,"IpAddress":"10.0.0.9","WorkstationName":"X","TimeCreated":"2024-03-01T10:00:%02dZ"}`+"\n", u, i)
+	}
+	// Another source tries two users only: no hit.
+	for i, u := range []string{"ann", "bob", "bob"} {
+		fmt.Fprintf(&b, `{"Channel":"Security","EventID":4625,"TargetUserName":%q,"IpAddress":"10.0.0.7","TimeCreated":"2024-03-01T10:00:%02dZ"}`+"\n", u, 10+i)
+	}
+	os.WriteFile(filepath.Join(dir, "s.jsonl"), []byte(b.String()), 0o644)
+	code, out, errOut := runCLI(t, "hunt", "-q", "--format", "jsonl", "--no-bundled", "-r", rp, filepath.Join(dir, "s.jsonl"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	hits := readJSONL(t, out)
+	if len(hits) != 1 || !strings.Contains(fmt.Sprint(hits[0].Fields), "10.0.0.9") {
+		t.Fatalf("want one spray hit for 10.0.0.9, got %d: %s", len(hits), out)
+	}
+}
