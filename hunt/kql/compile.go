@@ -405,10 +405,7 @@ func (c *compiler) comparison(op string, l, r *cexpr) *cexpr {
 		}
 		cmp, ok := compareCells(a, b)
 		if !ok {
-			if op == "!=" {
-				return true
-			}
-			return false
+			return op == "!="
 		}
 		switch op {
 		case "==":
@@ -653,10 +650,7 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 			return foldC(dyn(func(row []any) any {
 				v := l.fn(row)
 				if v == nil {
-					if neg {
-						return true
-					}
-					return false
+					return neg
 				}
 				s, isStr := v.(string)
 				if !isStr {

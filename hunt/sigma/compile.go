@@ -43,14 +43,13 @@ const (
 
 // fieldMatcher is one "Field|modifiers: values" line of a search.
 type fieldMatcher struct {
-	field   int    // field id, or -1 for a keyword search over all values
-	name    string // field name as written
-	kind    fmKind
-	all     bool // every pattern must match (the "all" modifier)
-	neq     bool // no value may match (the "neq" modifier)
-	fold    bool // patterns are lower-case; compare lower-cased values
-	pats    []valueMatcher
-	literal []string // lower-case needles for the prefilter (any-of)
+	field int    // field id, or -1 for a keyword search over all values
+	name  string // field name as written
+	kind  fmKind
+	all   bool // every pattern must match (the "all" modifier)
+	neq   bool // no value may match (the "neq" modifier)
+	fold  bool // patterns are lower-case; compare lower-cased values
+	pats  []valueMatcher
 }
 
 // search is one named search identifier: OR over alternatives, each an AND

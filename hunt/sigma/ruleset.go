@@ -51,18 +51,17 @@ type bucketKey struct {
 // Ruleset is a compiled set of Sigma rules. It is immutable and safe for
 // concurrent use by many goroutines.
 type Ruleset struct {
-	fields   *fieldTable
-	foldIdx  map[string][]int // lower-case field name -> ids
-	buckets  map[bucketKey][]*group
-	windows  []*group // rules for any Windows channel (product only)
-	noChan   []*group // every rule: for events without a channel
-	rules    []*compiledRule
-	maxSrch  int
-	corrs    []*correlation
-	byRule   map[*Rule]int // rule -> index in rules
-	pool     sync.Pool
-	keywords bool // some rule has a keyword search
-	maps     map[string]*compiledMapping
+	fields  *fieldTable
+	foldIdx map[string][]int // lower-case field name -> ids
+	buckets map[bucketKey][]*group
+	windows []*group // rules for any Windows channel (product only)
+	noChan  []*group // every rule: for events without a channel
+	rules   []*compiledRule
+	maxSrch int
+	corrs   []*correlation
+	byRule  map[*Rule]int // rule -> index in rules
+	pool    sync.Pool
+	maps    map[string]*compiledMapping
 
 	plans          map[bucketKey]*plan // by channel and event ID (anyEventID: other IDs)
 	winPlan        *plan               // channels no rule routes to

@@ -225,11 +225,6 @@ func (v *view) get(name string) string {
 	return s
 }
 
-func (v *view) has(name string) bool {
-	_, ok := v.ev.Get(name)
-	return ok
-}
-
 // Add converts ev into rows of every requested table it belongs to. It
 // copies what it keeps: ev may be reused after Add returns. Events that
 // belong to no requested table are counted and otherwise ignored.

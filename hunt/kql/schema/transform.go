@@ -18,14 +18,6 @@ func baseName(p string) string {
 	return p
 }
 
-// dirName returns the part of p before the last backslash, or "".
-func dirName(p string) string {
-	if i := strings.LastIndexByte(p, '\\'); i >= 0 {
-		return p[:i]
-	}
-	return ""
-}
-
 // extension returns the file extension of p without the dot, or "".
 func extension(p string) string {
 	b := baseName(p)

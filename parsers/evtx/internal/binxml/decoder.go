@@ -207,22 +207,19 @@ func (d *Decoder) Decode(off, end int) error {
 	if off < 0 || end > len(d.chunk) || off > end {
 		return errAt(off, parsers.ErrTruncated, "record data outside chunk")
 	}
-	pos := off
-	for pos < end {
-		start := len(d.scratch)
-		var err error
-		d.scratch, pos, err = d.parse(pos, end, d.scratch, 0)
-		if err == nil {
-			err = d.exec(d.scratch[start:], nil, 0)
-		}
-		if err != nil {
-			return err
-		}
-		// The record ends with the end-of-stream token of its fragment;
-		// what follows (sometimes the start of a stale fragment) is slack.
-		break
+	if off == end {
+		return nil
 	}
-	return nil
+	// The record ends with the end-of-stream token of its fragment; what
+	// follows (sometimes the start of a stale fragment) is slack, so one
+	// fragment is parsed and executed.
+	start := len(d.scratch)
+	var err error
+	d.scratch, _, err = d.parse(off, end, d.scratch, 0)
+	if err == nil {
+		err = d.exec(d.scratch[start:], nil, 0)
+	}
+	return err
 }
 
 func (d *Decoder) u16(pos int) uint16 { return binary.LittleEndian.Uint16(d.chunk[pos:]) }
