@@ -3,6 +3,7 @@ package kql
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,14 +12,7 @@ import (
 
 // benchTable builds n synthetic process events.
 func benchTable(n int) *value.Table {
-	t := &value.Table{Name: "DeviceProcessEvents", Columns: []value.Column{
-		{Name: "Timestamp", Type: value.DateTime},
-		{Name: "DeviceName", Type: value.String},
-		{Name: "FileName", Type: value.String},
-		{Name: "FolderPath", Type: value.String},
-		{Name: "ProcessCommandLine", Type: value.String},
-		{Name: "ProcessId", Type: value.Long},
-	}}
+	t := &value.Table{Name: "DeviceProcessEvents", Columns: slices.Clone(processColumns)}
 	files := []string{"cmd.exe", "powershell.exe", "svchost.exe", "rundll32.exe", "conhost.exe", "explorer.exe", "7za.exe"}
 	t.Rows = make([][]any, n)
 	for i := range t.Rows {

@@ -3,6 +3,7 @@ package kql
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -76,17 +77,11 @@ func diffRows() []evRow {
 }
 
 func diffTable(rows []evRow) *value.Table {
-	t := &value.Table{Name: "DeviceProcessEvents", Columns: []value.Column{
-		{Name: "Timestamp", Type: value.DateTime},
-		{Name: "DeviceName", Type: value.String},
-		{Name: "FileName", Type: value.String},
-		{Name: "FolderPath", Type: value.String},
-		{Name: "ProcessCommandLine", Type: value.String},
-		{Name: "ProcessId", Type: value.Long},
-		{Name: "AccountName", Type: value.String},
-		{Name: "RemotePort", Type: value.Long},
-		{Name: "InitiatingProcessFileName", Type: value.String},
-	}}
+	t := &value.Table{Name: "DeviceProcessEvents", Columns: append(slices.Clone(processColumns),
+		value.Column{Name: "AccountName", Type: value.String},
+		value.Column{Name: "RemotePort", Type: value.Long},
+		value.Column{Name: "InitiatingProcessFileName", Type: value.String},
+	)}
 	for _, r := range rows {
 		t.Rows = append(t.Rows, []any{r.ts, r.dev, r.file, r.folder, r.cmd, r.pid, r.account, r.port, r.parent})
 	}

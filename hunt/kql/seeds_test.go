@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,15 +55,19 @@ func column(t testing.TB, res *value.Table, name string) []string {
 	return out
 }
 
+// processColumns are the DeviceProcessEvents columns the synthetic test
+// tables share.
+var processColumns = []value.Column{
+	{Name: "Timestamp", Type: value.DateTime},
+	{Name: "DeviceName", Type: value.String},
+	{Name: "FileName", Type: value.String},
+	{Name: "FolderPath", Type: value.String},
+	{Name: "ProcessCommandLine", Type: value.String},
+	{Name: "ProcessId", Type: value.Long},
+}
+
 func processTable() *value.Table {
-	t := &value.Table{Name: "DeviceProcessEvents", Columns: []value.Column{
-		{Name: "Timestamp", Type: value.DateTime},
-		{Name: "DeviceName", Type: value.String},
-		{Name: "FileName", Type: value.String},
-		{Name: "FolderPath", Type: value.String},
-		{Name: "ProcessCommandLine", Type: value.String},
-		{Name: "ProcessId", Type: value.Long},
-	}}
+	t := &value.Table{Name: "DeviceProcessEvents", Columns: slices.Clone(processColumns)}
 	add := func(ago time.Duration, dev, folder, cmd string, pid int64) {
 		file := folder[strings.LastIndexByte(folder, '\\')+1:]
 		t.Rows = append(t.Rows, []any{testNow.Add(-ago), dev, file, folder, cmd, pid})
