@@ -45,14 +45,16 @@ func (c *correlationRun) observe(m *sigma.Match, ev *parsers.Event) {
 	if !c.rs.FeedsCorrelation(m.Rule) {
 		return
 	}
-	kept := *ev
-	kept.Fields = nil
+	// Only the fields correlations read are kept, copied out of the
+	// parser's memory (Clone).
+	sel := *ev
+	sel.Fields = nil
 	for _, f := range ev.Fields {
 		if c.fields[strings.ToLower(f.Name)] {
-			kept.Fields = append(kept.Fields, f)
+			sel.Fields = append(sel.Fields, f)
 		}
 	}
-	it := corrItem{m: m.Clone(), ev: &kept}
+	it := corrItem{m: m.Clone(), ev: sel.Clone()}
 	c.mu.Lock()
 	c.items = append(c.items, it)
 	c.mu.Unlock()

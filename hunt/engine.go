@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,7 +191,7 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 							if kept == nil {
 								kept = ev.Clone()
 							}
-							local = append(local, &Hit{Rule: r, Time: kept.Time, Event: kept, Matched: slices.Clone(matched)})
+							local = append(local, &Hit{Rule: r, Time: kept.Time, Event: kept, Matched: keepMatched(matched)})
 						})
 					}
 					for _, o := range observe {
@@ -276,4 +277,15 @@ func decodeSafely(u parsers.Unit, emit parsers.EmitFunc, report parsers.ReportFu
 		}
 	}()
 	return u.Decode(emit, report)
+}
+
+// keepMatched copies matched, and the event values in it, for a Hit: the
+// event's memory is the parser's and is reused after the emit call (field
+// names stay valid).
+func keepMatched(matched []Matched) []Matched {
+	out := slices.Clone(matched)
+	for i := range out {
+		out[i].Value = strings.Clone(out[i].Value)
+	}
+	return out
 }

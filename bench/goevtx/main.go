@@ -39,6 +39,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,7 +58,20 @@ func main() {
 	run := flag.Bool("run", false, "run the command given as arguments and print wall, user, sys seconds and max RSS KiB")
 	runOut := flag.String("o", os.DevNull, "with -run: file for the command's standard output")
 	spinMode := flag.Bool("spin", false, "burn fixed CPU work on -threads goroutines and print wall and CPU seconds")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the decoding to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "goevtx:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintln(os.Stderr, "goevtx:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *spinMode {
 		spin(*threads)
 		return

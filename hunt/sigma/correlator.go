@@ -229,7 +229,9 @@ func (c *Correlator) Stats() CorrelatorStats {
 // Observe feeds one match of a base rule for event ev. emit receives each
 // correlation hit of a rule with Generate set; hits of inner correlations
 // of a chain feed the outer ones without being emitted. The Match and
-// event are not retained.
+// event are not retained, but strings read from ev are (host, channel,
+// group-by and counted values): pass an event whose memory stays valid,
+// such as a parsers.Event.Clone, not a parser's event during its emit call.
 func (c *Correlator) Observe(m *Match, ev *parsers.Event, emit func(*CorrelationHit)) {
 	if len(c.consumers[m.Rule]) == 0 {
 		return

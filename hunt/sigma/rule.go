@@ -156,10 +156,15 @@ type Match struct {
 	Values []FieldValue
 }
 
-// Clone returns a copy of m that stays valid after the callback returns.
+// Clone returns a copy of m that stays valid after the callback returns
+// and after the event's parser reuses its memory: the matched values (event
+// strings) are copied.
 func (m *Match) Clone() *Match {
 	c := *m
 	c.Searches = append([]string(nil), m.Searches...)
-	c.Values = append([]FieldValue(nil), m.Values...)
+	c.Values = make([]FieldValue, len(m.Values))
+	for i, v := range m.Values {
+		c.Values[i] = FieldValue{Field: v.Field, Value: strings.Clone(v.Value)}
+	}
 	return &c
 }

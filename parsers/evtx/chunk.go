@@ -168,6 +168,7 @@ func (c *chunkDecoder) run(chunk []byte) error {
 		}
 		if c.f.opts.Carve {
 			c.st.dec.Reset(chunk)
+			c.st.norm.resetText()
 			return c.carve(0, len(chunk))
 		}
 		return nil
@@ -189,6 +190,7 @@ func (c *chunkDecoder) run(chunk []byte) error {
 		c.stats.BadChecksum++
 	}
 	c.st.dec.Reset(chunk)
+	c.st.norm.resetText()
 	stop, err := c.records(chunkHeaderSize, end)
 	if err != nil {
 		return err

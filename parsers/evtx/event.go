@@ -24,22 +24,41 @@ import (
 //     the attribute. RenderingInfo fields are prefixed RenderingInfo_.
 //   - An array value gives one field per element, with the same name.
 
-// Field values are written into blocks of text that are never written
-// again once handed out, and turned into strings without a copy: one
-// allocation per block instead of one per record. A kept (cloned) event
-// keeps its block alive; blocks are small so that this stays cheap.
-const textBlock = 32 << 10
+// Field values are written into a text block and turned into strings
+// without a copy. The block is reused from chunk to chunk (resetText), so
+// decoding allocates nothing per record once it has warmed up; this is why
+// an emitted event's strings are only valid during the emit call
+// (parsers.EmitFunc) and a consumer that keeps one copies it
+// (parsers.Event.Clone). Within a chunk, text is never overwritten: the
+// value cache hands out strings of earlier records of the same chunk.
+const (
+	textBlock   = 32 << 10  // the first block, and the least free space a record starts with
+	maxKeptText = 512 << 10 // the largest block; a chunk with more text takes several
+)
 
-// startArena points n.arena at the free end of the current block.
+// resetText starts the text of a new chunk: the memory of the last chunk's
+// strings is reused, and the value cache, which points into it, is cleared.
+func (n *normalizer) resetText() {
+	n.block = n.store[:0]
+	n.vc = [len(n.vc)]cachedValue{}
+}
+
+// startArena points n.arena at the free end of the current block, starting
+// a larger block when little is left.
 func (n *normalizer) startArena() {
 	if cap(n.block)-len(n.block) < textBlock/8 {
-		n.block = make([]byte, 0, textBlock)
+		// Twice the reused block: a chunk that did not fit in it will
+		// fit in the next one.
+		n.block = make([]byte, 0, min(max(textBlock, 2*cap(n.store)), maxKeptText))
+		if cap(n.block) > cap(n.store) {
+			n.store = n.block
+		}
 	}
 	n.arena = n.block[len(n.block):len(n.block)]
 }
 
 // finishArena returns the record's text as a string sharing the arena's
-// memory, and retires that memory.
+// memory, and retires that memory until the next resetText.
 func (n *normalizer) finishArena() string {
 	if len(n.arena) == 0 {
 		return ""
@@ -132,6 +151,7 @@ func (n *normalizer) scalar(name string, t uint8, b []byte) int {
 type normalizer struct {
 	arena []byte // this record's text; never reused once handed out
 	block []byte // the text block arena was cut from
+	store []byte // the block reused by the next chunk
 	spans []span
 	keep  map[string]bool
 	names map[string]string    // interned field names from attribute text

@@ -38,9 +38,11 @@
 // for record signatures; records found there are decoded and flagged
 // parsers.Recovered.
 //
-// Emitted events are only valid during the emit call (parsers.EmitFunc);
-// their field values share write-once text blocks, so Clone is cheap and a
-// cloned event stays valid.
+// Emitted events are only valid during the emit call (parsers.EmitFunc):
+// their field values are strings over the decoder's text memory, which is
+// reused from chunk to chunk, so decoding allocates nothing per record once
+// warm. A consumer that keeps an event calls Clone (one allocation for all
+// its values); field names are interned and stay valid.
 //
 // No input makes the decoder panic, loop forever or allocate more than a
 // bound derived from the 64 KiB chunk size.

@@ -1,14 +1,17 @@
 package evtx
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/evtx/internal/binxml"
 )
 
 // readAll decodes a fixture and returns clones of its events and its errors.
@@ -217,8 +220,8 @@ func TestNotEVTX(t *testing.T) {
 }
 
 // TestClonedEventsStayValid keeps clones of every event, decodes other
-// files (reusing the decoder's buffers) and checks the clones did not
-// change: field values share text blocks that are never written again.
+// files (reusing the decoder's buffers and text memory) and checks the
+// clones did not change: Clone copies the values out of the decoder's text.
 func TestClonedEventsStayValid(t *testing.T) {
 	evs, _, _ := readAll(t, fixture("security_chunk0.evtx"), Options{})
 	snapshot := make([]string, len(evs))
@@ -240,5 +243,56 @@ func TestClonedEventsStayValid(t *testing.T) {
 		if sb.String()+e.Computer+e.Channel+e.Provider != snapshot[i] {
 			t.Fatalf("event %d changed after later decodes", i)
 		}
+	}
+}
+
+// TestDecodeReusesTextMemory: once warm, decoding a chunk allocates
+// nothing for its records' text: the text memory of the last chunk is
+// reused (which is why emitted strings are only valid during emit). The
+// test holds its own decoding state, as a pooled one may be dropped at a GC.
+func TestDecodeReusesTextMemory(t *testing.T) {
+	data, err := os.ReadFile(fixture("security_chunk0.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(bytes.NewReader(data), int64(len(data)), "security_chunk0.evtx", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &state{buf: make([]byte, ChunkSize), dec: binxml.NewDecoder()}
+	var records, textBytes int64
+	decode := func() {
+		c := chunkDecoder{f: f, st: st, base: FileHeaderSize, report: func(*parsers.ParseError) {},
+			emit: func(e *parsers.Event) error {
+				for _, fl := range e.Fields {
+					textBytes += int64(len(fl.Value))
+				}
+				return nil
+			}}
+		if err := c.run(data[FileHeaderSize : FileHeaderSize+ChunkSize]); err != nil {
+			t.Fatal(err)
+		}
+		records += c.stats.Records
+	}
+	for i := 0; i < 10; i++ {
+		decode() // warm up the state's buffers and caches
+	}
+	const runs = 20
+	records, textBytes = 0, 0
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < runs; i++ {
+		decode()
+	}
+	runtime.ReadMemStats(&after)
+	perRun := int64(after.TotalAlloc-before.TotalAlloc) / runs
+	if records == 0 || textBytes/runs < 4096 {
+		t.Fatalf("fixture decoded %d records with %d bytes of text: nothing to measure", records, textBytes)
+	}
+	// Writing each chunk's text into new memory would allocate at least
+	// textBytes per run; the rest (closures, this test's bookkeeping) is
+	// far below a quarter of it.
+	if perRun > textBytes/runs/4 {
+		t.Errorf("decoding a warm chunk allocates %d bytes per run (%d bytes of field text): text memory is not reused", perRun, textBytes/runs)
 	}
 }

@@ -213,16 +213,36 @@ func (w row) lookup(guid string) {
 	}
 }
 
-// view gives converters the values of one event.
+// view gives converters the values of one event. The event's memory is the
+// parser's, reused after Add returns, and rows keep strings of it: the
+// first converter that reads the event makes a copy (Clone), so an event
+// that becomes no row costs no copy.
 type view struct {
-	ev       *parsers.Event
-	computer string
-	time     time.Time
+	src  *parsers.Event
+	ev   *parsers.Event // the copy, once made
+	time time.Time
+}
+
+// event returns the copy of the event, making it on first use.
+func (v *view) event() *parsers.Event {
+	if v.ev == nil {
+		v.ev = v.src.Clone()
+	}
+	return v.ev
 }
 
 func (v *view) get(name string) string {
-	s, _ := v.ev.Get(name)
+	s, _ := v.event().Get(name)
 	return s
+}
+
+// host is the event's computer name (Computer field when the core field is
+// empty).
+func (v *view) host() string {
+	if h := v.event().Computer; h != "" {
+		return h
+	}
+	return v.get("Computer")
 }
 
 // Add converts ev into rows of every requested table it belongs to. It
@@ -233,20 +253,20 @@ func (b *Builder) Add(ev *parsers.Event) {
 	if len(b.all) == 0 {
 		return
 	}
-	v := view{ev: ev, computer: ev.Computer, time: ev.Time}
-	if v.computer == "" {
-		v.computer = v.get("Computer")
-	}
+	v := view{src: ev, time: ev.Time}
 	id := ev.EventID
 	if id == 0 {
-		if n, err := strconv.ParseUint(v.get("EventID"), 10, 32); err == nil {
-			id = uint32(n)
+		if s, _ := ev.Get("EventID"); s != "" {
+			if n, err := strconv.ParseUint(s, 10, 32); err == nil {
+				id = uint32(n)
+			}
 		}
 	}
 	switch {
 	case isSysmon(ev):
 		if v.time.IsZero() {
-			v.time, _ = sysmonTime(v.get("UtcTime"))
+			u, _ := ev.Get("UtcTime")
+			v.time, _ = sysmonTime(u)
 		}
 		b.addSysmon(&v, id)
 		if b.evt != nil {
@@ -348,11 +368,11 @@ func (b *Builder) addSecurity(v *view, id uint32) {
 func (b *Builder) device(w row, v *view, ev *parsers.Event) {
 	w.set("Timestamp", timeCell(v.time))
 	w.set("TimeGenerated", timeCell(v.time))
-	if v.computer != "" {
-		d, ok := b.devices[v.computer]
+	if h := v.host(); h != "" {
+		d, ok := b.devices[h]
 		if !ok {
-			d = device{id: deviceID(v.computer), name: strings.ToLower(v.computer)}
-			b.devices[v.computer] = d
+			d = device{id: deviceID(h), name: strings.ToLower(h)}
+			b.devices[h] = d
 		}
 		w.set("DeviceId", d.id)
 		w.set("DeviceName", d.name)

@@ -59,8 +59,8 @@ func initiating(w row, v *view) {
 // 26 (deleted), 15 (stream created; a Zone.Identifier stream gives the
 // origin URLs of its base file) and 2 (creation time changed).
 func (b *Builder) dfeSysmon(v *view, id uint32) {
-	w := b.newRow(b.dfe, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dfe, v.event(), v.time)
+	b.device(w, v, v.event())
 	w.set("ActionType", fileAction(id))
 	path := v.get("TargetFilename")
 	h := parseHashes(v.get("Hashes"))
@@ -81,7 +81,7 @@ func (b *Builder) dfeSysmon(v *view, id uint32) {
 
 // imfSysmon adds an imFileEvent row from Sysmon 11, 23 or 26.
 func (b *Builder) imfSysmon(v *view, id uint32) {
-	w := b.newRow(b.imf, v.ev, v.time)
+	w := b.newRow(b.imf, v.event(), v.time)
 	asimCommon(w, v, "Sysmon", "FileEvent", "0.2.1", fileAction(id), strconv.Itoa(int(id)))
 	w.set("Type", "Event")
 	w.set("EventSeverity", "Informational")
@@ -122,8 +122,8 @@ func actingASIM(w row, v *view) {
 
 // dilSysmon adds a DeviceImageLoadEvents row from Sysmon event 7.
 func (b *Builder) dilSysmon(v *view, _ uint32) {
-	w := b.newRow(b.dil, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dil, v.event(), v.time)
+	b.device(w, v, v.event())
 	w.set("ActionType", "ImageLoaded")
 	fileColumns(w, v.get("ImageLoaded"), parseHashes(v.get("Hashes")))
 	w.str("AdditionalFields", jsonBag(v, "ProcessGuid", "Signed", "Signature", "SignatureStatus", "RuleName"))
@@ -158,8 +158,8 @@ func parseReg(v *view, id uint32) regEvent {
 
 // dreSysmon adds a DeviceRegistryEvents row from Sysmon 12, 13 or 14.
 func (b *Builder) dreSysmon(v *view, id uint32) {
-	w := b.newRow(b.dre, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dre, v.event(), v.time)
+	b.device(w, v, v.event())
 	r := parseReg(v, id)
 	w.str("ActionType", r.action)
 	w.str("RegistryKey", r.key)
@@ -172,7 +172,7 @@ func (b *Builder) dreSysmon(v *view, id uint32) {
 
 // imrSysmon adds an imRegistry row from Sysmon 12, 13 or 14.
 func (b *Builder) imrSysmon(v *view, id uint32) {
-	w := b.newRow(b.imr, v.ev, v.time)
+	w := b.newRow(b.imr, v.event(), v.time)
 	r := parseReg(v, id)
 	asimCommon(w, v, "Sysmon", "RegistryEvent", "0.1.2", r.action, strconv.Itoa(int(id)))
 	w.set("Type", "Event")

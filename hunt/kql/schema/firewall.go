@@ -39,7 +39,7 @@ var ianaProtocols = map[string]string{
 // store, and EventData comes after System.
 func wfpField(v *view, name string) string {
 	var buf [4]string
-	vals := v.ev.Values(buf[:0], name)
+	vals := v.event().Values(buf[:0], name)
 	if len(vals) == 0 {
 		return ""
 	}
@@ -49,7 +49,7 @@ func wfpField(v *view, name string) string {
 // imnFirewall adds an imNetworkSession row from a Security WFP event
 // (5152-5159), as the ASIM Windows Firewall parser maps it.
 func (b *Builder) imnFirewall(v *view, id uint32) {
-	w := b.newRow(b.imn, v.ev, v.time)
+	w := b.newRow(b.imn, v.event(), v.time)
 	asimCommon(w, v, "Windows Firewall", "NetworkSession", "0.2.3", "NetworkSession", strconv.Itoa(int(id)))
 	w.set("Type", "SecurityEvent")
 	allowed := wfpAllowed(id)
@@ -85,7 +85,7 @@ func (b *Builder) imnFirewall(v *view, id uint32) {
 	w.str("Dst", dst)
 	w.set("SrcPortNumber", portCell(v.get("SourcePort")))
 	w.set("DstPortNumber", portCell(v.get("DestPort")))
-	w.str("Hostname", v.computer)
+	w.str("Hostname", v.host())
 	w.set("SrcAppType", "Process")
 	w.set("DstAppType", "Process")
 	app, pid := v.get("Application"), numString(wfpField(v, "ProcessID"))
@@ -99,13 +99,13 @@ func (b *Builder) imnFirewall(v *view, id uint32) {
 	}
 	switch dir {
 	case "Outbound":
-		w.str("SrcHostname", v.computer)
+		w.str("SrcHostname", v.host())
 		w.str("SrcAppName", app)
 		w.str("SrcProcessId", pid)
 		w.str("DstUserId", user)
 		w.str("SrcDvcId", machine)
 	case "Inbound":
-		w.str("DstHostname", v.computer)
+		w.str("DstHostname", v.host())
 		w.str("DstAppName", app)
 		w.str("DstProcessId", pid)
 		w.str("SrcUserId", user)
@@ -129,8 +129,8 @@ func (b *Builder) dneFirewall(v *view, id uint32) {
 	default:
 		return // packet drops and listen permits have no Defender equivalent
 	}
-	w := b.newRow(b.dne, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dne, v.event(), v.time)
+	b.device(w, v, v.event())
 	w.set("ActionType", action)
 	rip, lip := v.get("DestAddress"), v.get("SourceAddress")
 	w.str("RemoteIP", rip)

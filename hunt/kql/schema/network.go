@@ -37,8 +37,8 @@ func dash(s string) string {
 // established connections only, so the action is ConnectionSuccess for
 // outbound and InboundConnectionAccepted for inbound.
 func (b *Builder) dneSysmon(v *view) {
-	w := b.newRow(b.dne, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dne, v.event(), v.time)
+	b.device(w, v, v.event())
 	out, known := direction(v)
 	local, remote := "Source", "Destination"
 	if known && !out {
@@ -85,7 +85,7 @@ func (b *Builder) dneSysmon(v *view) {
 // "true"/"false"); the process columns go to the Src side for outbound
 // connections and to the Dst side for inbound ones.
 func (b *Builder) imnSysmon(v *view) {
-	w := b.newRow(b.imn, v.ev, v.time)
+	w := b.newRow(b.imn, v.event(), v.time)
 	asimCommon(w, v, "Sysmon", "NetworkSession", "0.2.4", "EndpointNetworkSession", "3")
 	if t, ok := sysmonTime(v.get("UtcTime")); ok {
 		w.set("EventStartTime", t)
@@ -93,7 +93,7 @@ func (b *Builder) imnSysmon(v *view) {
 	}
 	w.set("Type", "Event")
 	w.set("EventSeverity", "Informational")
-	w.str("DvcDomain", domainPart(v.computer))
+	w.str("DvcDomain", domainPart(v.host()))
 	out, known := direction(v)
 	switch {
 	case !known:

@@ -44,7 +44,7 @@ func (b *Builder) addProc(v *view) {
 func jsonBag(v *view, names ...string) string {
 	var buf []byte
 	for _, n := range names {
-		s, ok := v.ev.Get(n)
+		s, ok := v.event().Get(n)
 		if !ok {
 			continue
 		}
@@ -83,8 +83,8 @@ func appendJSONString(buf []byte, s string) []byte {
 
 // dpeSysmon adds a DeviceProcessEvents row from Sysmon event 1.
 func (b *Builder) dpeSysmon(v *view) {
-	w := b.newRow(b.dpe, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dpe, v.event(), v.time)
+	b.device(w, v, v.event())
 	w.set("ActionType", "ProcessCreated")
 	fileColumns(w, v.get("Image"), parseHashes(v.get("Hashes")))
 	w.str("ProcessVersionInfoCompanyName", v.get("Company"))
@@ -118,8 +118,8 @@ func (b *Builder) dpeSysmon(v *view) {
 
 // dpeSecurity adds a DeviceProcessEvents row from Security event 4688.
 func (b *Builder) dpeSecurity(v *view) {
-	w := b.newRow(b.dpe, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dpe, v.event(), v.time)
+	b.device(w, v, v.event())
 	w.set("ActionType", "ProcessCreated")
 	img := v.get("NewProcessName")
 	w.str("FileName", baseName(img))
@@ -169,15 +169,15 @@ func asimCommon(w row, v *view, product, schema, version, eventType, origType st
 	w.str("EventType", eventType)
 	w.set("EventResult", "Success")
 	w.set("EventOriginalType", origType)
-	w.str("DvcHostname", v.computer)
-	w.str("Dvc", v.computer)
+	w.str("DvcHostname", v.host())
+	w.str("Dvc", v.host())
 	w.set("DvcOs", "Windows")
 }
 
 // impSysmon adds an imProcessCreate row from Sysmon event 1, as the ASIM
 // Sysmon parser maps it.
 func (b *Builder) impSysmon(v *view) {
-	w := b.newRow(b.imp, v.ev, v.time)
+	w := b.newRow(b.imp, v.event(), v.time)
 	asimCommon(w, v, "Sysmon", "ProcessEvent", "0.1.0", "ProcessCreated", "1")
 	w.set("Type", "Event")
 	img := v.get("Image")
@@ -224,7 +224,7 @@ func (b *Builder) impSysmon(v *view) {
 // impSecurity adds an imProcessCreate row from Security event 4688, as the
 // ASIM 4688 parser maps it.
 func (b *Builder) impSecurity(v *view) {
-	w := b.newRow(b.imp, v.ev, v.time)
+	w := b.newRow(b.imp, v.event(), v.time)
 	asimCommon(w, v, "Security Events", "ProcessEvent", "0.1.3", "ProcessCreated", "4688")
 	w.set("Type", "SecurityEvent")
 	img := v.get("NewProcessName")

@@ -44,8 +44,8 @@ func (b *Builder) dfeSecurity(v *view, id uint32) {
 	if action == "" {
 		return
 	}
-	w := b.newRow(b.dfe, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dfe, v.event(), v.time)
+	b.device(w, v, v.event())
 	w.set("ActionType", action)
 	path := v.get("ObjectName")
 	if id == 5145 {
@@ -90,8 +90,8 @@ func reg4657(v *view) regEvent {
 // dreSecurity adds a DeviceRegistryEvents row from Security 4657.
 func (b *Builder) dreSecurity(v *view) {
 	r := reg4657(v)
-	w := b.newRow(b.dre, v.ev, v.time)
-	b.device(w, v, v.ev)
+	w := b.newRow(b.dre, v.event(), v.time)
+	b.device(w, v, v.event())
 	w.str("ActionType", r.action)
 	w.str("RegistryKey", r.key)
 	w.str("RegistryValueName", r.valueName)
@@ -104,7 +104,7 @@ func (b *Builder) dreSecurity(v *view) {
 // imrSecurity adds an imRegistry row from Security 4657.
 func (b *Builder) imrSecurity(v *view) {
 	r := reg4657(v)
-	w := b.newRow(b.imr, v.ev, v.time)
+	w := b.newRow(b.imr, v.event(), v.time)
 	asimCommon(w, v, "Security Events", "RegistryEvent", "0.1.0", r.action, "4657")
 	w.set("Type", "SecurityEvent")
 	w.set("EventSeverity", "Informational")

@@ -88,9 +88,9 @@ func targetAccountEvent(id uint32) bool {
 // SecurityEvent column fills it; the computed columns (Account, Activity,
 // LogonTypeName, Process, EventData...) follow the Log Analytics agent.
 func (b *Builder) secRow(v *view, id uint32) {
-	w := b.newRow(b.sec, v.ev, v.time)
+	w := b.newRow(b.sec, v.event(), v.time)
 	info := b.sec.info
-	for _, f := range v.ev.Fields {
+	for _, f := range v.event().Fields {
 		if systemField(f.Name) {
 			continue
 		}
@@ -106,15 +106,15 @@ func (b *Builder) secRow(v *view, id uint32) {
 		}
 	}
 	w.set("TimeGenerated", timeCell(v.time))
-	w.str("Computer", v.computer)
+	w.str("Computer", v.host())
 	w.set("EventID", int64(id))
 	w.set("Channel", "Security")
-	src := v.ev.Provider
+	src := v.event().Provider
 	if src == "" {
 		src = "Microsoft-Windows-Security-Auditing"
 	}
 	w.set("EventSourceName", src)
-	w.set("Level", strconv.Itoa(int(v.ev.Level)))
+	w.set("Level", strconv.Itoa(int(v.event().Level)))
 	w.set("Task", parseNum(v.get("Task")))
 	w.set("Activity", activity(id))
 	w.set("SourceSystem", "OpsManager")
@@ -155,7 +155,7 @@ func (b *Builder) secRow(v *view, id uint32) {
 		w.set("Process", baseName(p))
 	}
 	var sb strings.Builder
-	eventDataXML(&sb, v.ev)
+	eventDataXML(&sb, v.event())
 	w.set("EventData", sb.String())
 }
 
@@ -194,10 +194,10 @@ func levelName(l uint8) string {
 // Windows events, Sysmon included). EventData is the XML string Sentinel
 // queries parse with parse_xml(EventData).DataItem.EventData.Data.
 func (b *Builder) addEvent(v *view, id uint32) {
-	ev := v.ev
+	ev := v.event()
 	w := b.newRow(b.evt, ev, v.time)
 	w.set("TimeGenerated", timeCell(v.time))
-	w.str("Computer", v.computer)
+	w.str("Computer", v.host())
 	w.set("EventID", int64(id))
 	w.set("EventLevel", int64(ev.Level))
 	w.set("EventLevelName", levelName(ev.Level))
