@@ -139,6 +139,15 @@ func native(path string, threads int, carve bool) (parsers.Stats, error) {
 		return parsers.Stats{}, err
 	}
 	units := f.Units()
+	if threads == 1 {
+		// One thread: decode on this goroutine, as the golang-evtx row does.
+		var total parsers.Stats
+		for _, u := range units {
+			st, _ := u.Decode(func(*parsers.Event) error { return nil }, nil)
+			total.Add(st)
+		}
+		return total, nil
+	}
 	var next atomic.Int64
 	var mu sync.Mutex
 	var total parsers.Stats
