@@ -40,7 +40,7 @@ func TestRenderedTextIsBounded(t *testing.T) {
 	doc := amplifiedDoc(2000) // 2000 × 60 000 hex bytes = 120 MB unbounded
 	var n normalizer
 	var ev parsers.Event
-	if n.fill(&ev, doc, nil) {
+	if n.fill(&ev, doc, nil, nil) {
 		t.Fatal("fill accepted a record whose text exceeds the bound")
 	}
 	total := 0
@@ -58,7 +58,7 @@ func TestRenderedTextIsBounded(t *testing.T) {
 		}
 	}
 	// A normal amount of repetition is fine.
-	if !n.fill(&ev, amplifiedDoc(3), nil) {
+	if !n.fill(&ev, amplifiedDoc(3), nil, nil) {
 		t.Fatal("fill rejected a small record")
 	}
 }

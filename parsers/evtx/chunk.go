@@ -101,6 +101,9 @@ func (c *chunkDecoder) decode() (parsers.Stats, error) {
 	}
 	c.st, c.base = st, base
 	err = c.run(st.buf[:n])
+	if c.replays > 0 {
+		f.replays.Add(c.replays)
+	}
 	return c.stats, err
 }
 
@@ -119,6 +122,9 @@ type chunkDecoder struct {
 	out    func(rec []byte) error
 	flags  parsers.Flags
 	chunk  []byte
+	// replays counts the records normalized by a plan (tests read the
+	// total in File.replays).
+	replays int64
 	// Work done on this chunk so far, against the chunk budgets.
 	work, text int
 	exhausted  bool
@@ -265,7 +271,23 @@ func (c *chunkDecoder) records(off, end int) (int, error) {
 func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) error {
 	st := c.st
 	written := binary.LittleEndian.Uint64(c.chunk[off+16:])
-	err := st.dec.Decode(off+recordHeader, off+size-4)
+	ev := &st.ev
+	keep := c.f.fields
+	if c.format != 0 {
+		keep = noFields
+	}
+	// Events (not renderings) of a template seen earlier in the chunk
+	// replay its plan instead of building the record's tree.
+	err := st.dec.Parse(off+recordHeader, off+size-4)
+	replayed := false
+	if err == nil && c.format == 0 && !c.f.noPlans {
+		if replayed = st.norm.replay(ev, st.dec, keep); replayed {
+			c.replays++
+		}
+	}
+	if err == nil && !replayed {
+		err = st.dec.Exec()
+	}
 	if c.spend(off, st.dec.Work(), 0); c.exhausted {
 		return nil
 	}
@@ -278,12 +300,11 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 		c.fail(off, id, unit, err)
 		return nil
 	}
-	ev := &st.ev
-	keep := c.f.fields
-	if c.format != 0 {
-		keep = noFields
+	var planFrom *binxml.Decoder
+	if c.format == 0 && !c.f.noPlans {
+		planFrom = st.dec
 	}
-	ok := st.norm.fill(ev, &st.dec.Doc, keep)
+	ok := replayed || st.norm.fill(ev, &st.dec.Doc, keep, planFrom)
 	if c.spend(off, 0, st.norm.textLen); c.exhausted {
 		return nil
 	}

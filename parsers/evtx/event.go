@@ -125,10 +125,25 @@ func valueSlot(name string) int8 {
 	return -1
 }
 
-// scalar adds the field name = the scalar value (t, b) and returns its
+// scalarAt adds the field name = the scalar value node vi and returns its
 // span index.
-func (n *normalizer) scalar(name string, t uint8, b []byte) int {
+func (n *normalizer) scalarAt(name string, doc *binxml.Doc, vi int32) int {
+	v := &doc.Nodes[vi]
 	slot := valueSlot(name)
+	i := n.scalar(name, slot, v.Type, doc.Bytes(v))
+	if n.rec != nil {
+		if k := doc.Subst(vi); k >= 0 {
+			n.rec.ops = append(n.rec.ops, planOp{kind: opField, name: name, slot: slot, subst: int32(k)})
+		} else {
+			n.recordLiteral()
+		}
+	}
+	return i
+}
+
+// scalar adds the field name = the scalar value (t, b), using value cache
+// slot (-1: none), and returns its span index.
+func (n *normalizer) scalar(name string, slot int8, t uint8, b []byte) int {
 	if slot >= 0 && len(b) <= len(n.vc[0].raw) {
 		c := &n.vc[slot]
 		if c.s != "" && c.typ == t && int(c.n) == len(b) && string(c.raw[:c.n]) == string(b) {
@@ -159,6 +174,10 @@ type normalizer struct {
 
 	computer, channel, provider int // span indices, or -1
 
+	rec   *plan     // the plan being recorded from this record, or nil
+	plans planCache // plans of this chunk's templates
+	lits  []int32   // ops of rec whose literal text is the span's
+
 	textLen   int           // text bytes of the last record
 	nameCache [256]nameSlot // Data Name texts by chunk offset
 	vc        [14]cachedValue
@@ -184,6 +203,9 @@ func (n *normalizer) intern(b []byte) string {
 // its chunk offset.
 func (n *normalizer) dataName(doc *binxml.Doc, a int32) string {
 	v := doc.Nodes[a].Child
+	if n.rec != nil && n.substIn(doc, v) {
+		n.rec.bad = true // a field name that changes from record to record
+	}
 	if v < 0 || doc.Nodes[v].Next >= 0 || doc.Nodes[v].Kind != binxml.KindValue || doc.Nodes[v].Type != binxml.TypeString {
 		var buf [128]byte
 		return n.intern(doc.AppendText(buf[:0], a))
@@ -265,12 +287,12 @@ func (n *normalizer) text(doc *binxml.Doc, name string, i int32, force bool) int
 		return -1
 	}
 	if c := doc.Nodes[i].Child; c >= 0 && doc.Nodes[c].Next < 0 && doc.Nodes[c].Kind == binxml.KindValue && doc.Nodes[c].Type&binxml.TypeArray == 0 {
-		v := &doc.Nodes[c] // the common case: one scalar value
-		return n.scalar(name, v.Type, doc.Bytes(v))
+		return n.scalarAt(name, doc, c) // the common case: one scalar value
 	}
 	start := len(n.arena)
 	n.arena = doc.AppendText(n.arena, i)
 	n.spans = append(n.spans, span{name: name, start: int32(start), end: int32(len(n.arena)), slot: -1})
+	n.recordText(doc, doc.Nodes[i].Child)
 	return len(n.spans) - 1
 }
 
@@ -287,31 +309,40 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 	}
 	if c >= 0 && doc.Nodes[c].Next < 0 {
 		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray == 0 {
-			n.scalar(name, v.Type, doc.Bytes(v)) // the common case: one scalar value
+			n.scalarAt(name, doc, c) // the common case: one scalar value
 			return
 		}
 		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray != 0 {
 			// MS-EVEN6 3.1.4.7.5: an array repeats its element once per
 			// item. An empty array still leaves the element, empty.
+			// A substituted array's length varies from record to
+			// record: a plan cannot replay it.
+			if n.rec != nil && doc.Subst(c) >= 0 {
+				n.rec.bad = true
+			}
 			items := 0
 			binxml.Elems(v.Type, doc.Bytes(v), func(t uint8, e []byte) bool {
 				start := len(n.arena)
 				n.arena = binxml.AppendScalar(n.arena, t, e)
 				n.spans = append(n.spans, span{name: name, start: int32(start), end: int32(len(n.arena)), slot: -1})
+				n.recordLiteral()
 				items++
 				return !n.full()
 			})
 			if items == 0 {
 				n.spans = append(n.spans, span{name: name, start: int32(len(n.arena)), end: int32(len(n.arena)), slot: -1})
+				n.recordLiteral()
 			}
 			return
 		}
 	}
 	start := len(n.arena)
+	first := c
 	for ; c >= 0 && !n.full(); c = doc.Nodes[c].Next {
 		n.arena = doc.AppendNodeText(n.arena, c)
 	}
 	n.spans = append(n.spans, span{name: name, start: int32(start), end: int32(len(n.arena)), slot: -1})
+	n.recordText(doc, first)
 }
 
 func hasText(doc *binxml.Doc, i int32) bool {
@@ -326,14 +357,16 @@ func hasText(doc *binxml.Doc, i int32) bool {
 
 // fill resets ev and fills it from doc. keep limits the fields (nil: all).
 // It returns false when the record's text exceeds maxRendered; ev then
-// holds what fitted.
-func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool) bool {
-	n.startArena()
-	n.spans = n.spans[:0]
-	n.keep = keep
-	n.computer, n.channel, n.provider = -1, -1, -1
-	fields := ev.Fields[:0]
-	*ev = parsers.Event{}
+// holds what fitted. With planFrom set (the decoder doc is from), and a
+// record that is one instance of an imaged template, it also records the
+// plan that replays this normalization for the chunk's next instances of
+// the template (replay).
+func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bool, planFrom *binxml.Decoder) bool {
+	fields := n.begin(ev, keep)
+	n.rec = nil
+	if planFrom != nil {
+		n.startPlan(planFrom)
+	}
 	if root := doc.Root(); root >= 0 {
 		for c := doc.Nodes[root].Child; c >= 0; c = doc.Nodes[c].Next {
 			nd := &doc.Nodes[c]
@@ -352,6 +385,28 @@ func (n *normalizer) fill(ev *parsers.Event, doc *binxml.Doc, keep map[string]bo
 			}
 		}
 	}
+	ok := n.end(ev, fields)
+	if n.rec != nil {
+		n.finishPlan(ok)
+	}
+	return ok
+}
+
+// begin resets ev and the normalizer for a record and returns ev's Fields
+// emptied, to be refilled.
+func (n *normalizer) begin(ev *parsers.Event, keep map[string]bool) []parsers.Field {
+	n.startArena()
+	n.spans = n.spans[:0]
+	n.keep = keep
+	n.computer, n.channel, n.provider = -1, -1, -1
+	fields := ev.Fields[:0]
+	*ev = parsers.Event{}
+	return fields
+}
+
+// end turns the spans into ev's fields and core strings. It returns false
+// when the record's text exceeded maxRendered.
+func (n *normalizer) end(ev *parsers.Event, fields []parsers.Field) bool {
 	ok := !n.full()
 	n.textLen = len(n.arena)
 	s := n.finishArena()
@@ -395,7 +450,7 @@ func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
 			case name == "Provider" && an == "Name":
 				n.provider = n.text(doc, fname, a, true)
 			case name == "TimeCreated" && an == "SystemTime":
-				ev.Time = timeOf(doc, a)
+				ev.Time = n.timeAt(doc, a)
 				n.text(doc, fname, a, false)
 			default:
 				n.text(doc, fname, a, false)
@@ -406,18 +461,18 @@ func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
 		}
 		switch name {
 		case "EventID":
-			if v, ok := uintOf(doc, c); ok {
+			if v, ok := n.uintAt(doc, c, opEventID); ok {
 				ev.EventID = uint32(v)
 			}
 		case "Level":
-			if v, ok := uintOf(doc, c); ok {
+			if v, ok := n.uintAt(doc, c, opLevel); ok {
 				ev.Level = uint8(v)
 			}
 		case "EventRecordID":
 			// The System value is the record id Windows shows; it can
 			// differ from the record header's when a log was exported
 			// or filtered into a new file.
-			if v, ok := uintOf(doc, c); ok {
+			if v, ok := n.uintAt(doc, c, opRecordID); ok {
 				ev.RecordID = v
 			}
 		case "Channel":
@@ -443,6 +498,17 @@ func uintOf(doc *binxml.Doc, i int32) (uint64, bool) {
 	return doc.Uint(&doc.Nodes[c])
 }
 
+// fileTime returns the time of the 8-byte FILETIME b (zero for 0).
+func fileTime(b []byte) time.Time {
+	ft := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	if ft == 0 {
+		return time.Time{}
+	}
+	sec, nsec := binxml.FileTimeUnix(ft)
+	return time.Unix(sec, nsec).UTC()
+}
+
 // timeOf returns the time held by attribute or element i: a FILETIME or
 // SYSTEMTIME value, or text in RFC 3339.
 func timeOf(doc *binxml.Doc, i int32) time.Time {
@@ -452,15 +518,8 @@ func timeOf(doc *binxml.Doc, i int32) time.Time {
 	}
 	v := &doc.Nodes[c]
 	if v.Kind == binxml.KindValue && v.Type == binxml.TypeFileTime {
-		b := doc.Bytes(v)
-		if len(b) == 8 {
-			ft := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-			if ft == 0 {
-				return time.Time{}
-			}
-			sec, nsec := binxml.FileTimeUnix(ft)
-			return time.Unix(sec, nsec).UTC()
+		if b := doc.Bytes(v); len(b) == 8 {
+			return fileTime(b)
 		}
 	}
 	var buf [64]byte

@@ -56,6 +56,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/loghunt/loghunt/parsers"
 )
@@ -119,6 +120,10 @@ type File struct {
 	header   Header
 	warnings []*parsers.ParseError
 	nchunks  int
+	// noPlans makes every record go through its tree (tests compare the
+	// two paths); replays counts the records a plan normalized.
+	noPlans bool
+	replays atomic.Int64
 }
 
 // Open reads the file header of an EVTX file of the given size. path is only

@@ -136,7 +136,8 @@ func FuzzFile(f *testing.F) {
 
 // FuzzChunk decodes arbitrary bytes as the one chunk of a file, checks
 // that a second decode (with warm caches and pooled buffers) gives the same
-// events, and that a field filter keeps exactly the matching fields.
+// events, that a field filter keeps exactly the matching fields, and that
+// template plans give the events the records' trees give.
 func FuzzChunk(f *testing.F) {
 	for _, name := range fuzzFixtures {
 		b, err := os.ReadFile(fixture(name))
@@ -178,6 +179,10 @@ func FuzzChunk(f *testing.F) {
 		}
 		d3, _ := decodeBytes(t, data, Options{Carve: true, Fields: keepList})
 		sameFields(t, d1, d3, keep)
+		// Records normalized by plans equal those normalized from trees.
+		if withPlans, tree, _, ok := decodeBoth(t, data, Options{Carve: true}); ok {
+			sameDecode(t, "plans vs trees", withPlans, tree)
+		}
 		checkRenderings(t, data, d1.stats.Records)
 	})
 }

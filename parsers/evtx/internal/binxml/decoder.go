@@ -18,6 +18,10 @@ import (
 	"github.com/loghunt/loghunt/parsers"
 )
 
+// refOpaque in Node.Ref marks a substituted value whose index in the
+// record's values does not fit.
+const refOpaque = 0xffff
+
 // Limits that keep a hostile chunk from amplifying work or memory.
 const (
 	// MaxNodes is the largest tree one record may expand to.
@@ -127,9 +131,17 @@ type Decoder struct {
 	free    []*Template
 
 	scratch []instr
+	top     int // instructions of the record in scratch (Parse)
 	vals    []Value
-	utf     []byte
-	work    int
+	// What Parse left, for Exec to start from again.
+	topVals, topWork int
+	// nested lists the templates of the BinXml values Exec grafted (or
+	// Shape parsed), in order; opaque is set when Exec filled a value
+	// that Doc.Subst cannot name (see Exec).
+	nested []int32
+	opaque bool
+	utf    []byte
+	work   int
 
 	// Doc is the tree of the last decoded record.
 	Doc Doc
@@ -195,14 +207,28 @@ func errAt(off int, sentinel error, format string, args ...any) error {
 }
 
 // Decode decodes the BinXml in chunk[off:end] (the event data of a record)
-// into d.Doc. On error, d.Doc holds what was decoded before the damage.
+// into d.Doc: Parse, then Exec. On error, d.Doc holds what was decoded
+// before the damage.
 func (d *Decoder) Decode(off, end int) error {
+	if err := d.Parse(off, end); err != nil {
+		return err
+	}
+	return d.Exec()
+}
+
+// Parse reads the BinXml in chunk[off:end] (the event data of a record):
+// its tokens, the template definitions it uses (compiled and cached on
+// first use) and its substitution values, without building the tree. Exec
+// builds it; Instance tells whether the record is one template instance.
+// d.Doc is empty until Exec.
+func (d *Decoder) Parse(off, end int) error {
 	d.Doc.reset(d.chunk)
 	d.stack = append(d.stack[:0], 0)
 	d.floor = 1
 	d.inAttr = false
 	d.vals = d.vals[:0]
 	d.scratch = d.scratch[:0]
+	d.top = 0
 	d.work = 0
 	if off < 0 || end > len(d.chunk) || off > end {
 		return errAt(off, parsers.ErrTruncated, "record data outside chunk")
@@ -213,13 +239,123 @@ func (d *Decoder) Decode(off, end int) error {
 	// The record ends with the end-of-stream token of its fragment; what
 	// follows (sometimes the start of a stale fragment) is slack, so one
 	// fragment is parsed and executed.
-	start := len(d.scratch)
 	var err error
 	d.scratch, _, err = d.parse(off, end, d.scratch, 0)
-	if err == nil {
-		err = d.exec(d.scratch[start:], nil, 0)
-	}
+	d.top, d.topVals, d.topWork = len(d.scratch), len(d.vals), d.work
 	return err
+}
+
+// Exec builds d.Doc from the record the last Parse read (which succeeded),
+// undoing what Shape parsed. Afterwards Opaque and Nested describe how the
+// tree was built.
+func (d *Decoder) Exec() error {
+	d.rewind()
+	return d.exec(d.scratch[:d.top], nil, 0)
+}
+
+// rewind returns to the state Parse left.
+func (d *Decoder) rewind() {
+	d.scratch, d.vals, d.work = d.scratch[:d.top], d.vals[:d.topVals], d.topWork
+	d.nested, d.opaque = d.nested[:0], false
+	d.Doc.reset(d.chunk)
+	d.stack = append(d.stack[:0], 0)
+	d.floor = 1
+	d.inAttr = false
+}
+
+// Opaque reports whether the last Exec filled a value from a substitution
+// that Doc.Subst cannot name: a template replayed from its code instead of
+// its image, or a substitution beyond the index Node.Ref can hold.
+func (d *Decoder) Opaque() bool { return d.opaque }
+
+// Nested returns the templates of the BinXml substitution values the last
+// Exec grafted (each held exactly one template instance), in the order it
+// grafted them; with Opaque false, Values are the record's instance values
+// followed by those of these nested instances.
+func (d *Decoder) Nested() []int32 { return d.nested }
+
+// Values returns every substitution value read for the record: the
+// instance's, then (after Exec or Shape) those of the nested instances.
+// Doc.Subst indexes it.
+func (d *Decoder) Values() []Value { return d.vals }
+
+// Shape parses, without building the tree, the BinXml substitution values
+// that Exec would graft into the record's template instance, in the order
+// it would, so that Values and Nested are what Exec would leave. ok is false
+// unless the record is one instance of an imaged template whose grafted
+// BinXml values each hold exactly one instance of an imaged template with no
+// BinXml value of its own. Exec may follow either way.
+func (d *Decoder) Shape() (ok bool) {
+	id, _, ok := d.Instance()
+	if !ok || !d.Imaged(id) {
+		return false
+	}
+	d.nested = d.nested[:0]
+	t := d.live[id]
+	n := d.topVals // the instance's values are vals[0:n]
+	for _, si := range t.imgSubst {
+		ph := &t.img[si]
+		idx := int(ph.Ref)
+		if idx >= n || d.vals[idx].Type != TypeBinXML {
+			continue // unlinked (missing, null) or filled in place
+		}
+		if ph.Parent >= 0 && t.img[ph.Parent].Kind == KindAttr {
+			continue // graftNested drops markup in an attribute
+		}
+		first := len(d.vals)
+		tmpl, ok := d.parseNested(d.vals[idx], 1)
+		if !ok || !d.Imaged(tmpl) {
+			return false
+		}
+		for _, v := range d.vals[first:] {
+			if v.Type == TypeBinXML {
+				return false
+			}
+		}
+		d.nested = append(d.nested, tmpl)
+	}
+	return true
+}
+
+// parseNested parses the BinXml value v as execNested does and returns
+// the template of its instance when the value holds exactly one.
+func (d *Decoder) parseNested(v Value, nest int) (int32, bool) {
+	start := len(d.scratch)
+	end := int(v.Off + v.Size)
+	pos := int(v.Off)
+	var err error
+	for pos < end {
+		d.scratch, pos, err = d.parse(pos, end, d.scratch, nest+1)
+		if err != nil {
+			return 0, false
+		}
+		if pos >= end || d.chunk[pos] != tokFragment {
+			break
+		}
+	}
+	code := d.scratch[start:]
+	if len(code) != 1 || code[0].op != opTemplate {
+		return 0, false
+	}
+	return code[0].tmpl, true
+}
+
+// Instance reports whether the record the last Parse read is exactly one
+// template instance, and returns its template's id in this chunk and its
+// substitution values (valid until the next Parse).
+func (d *Decoder) Instance() (tmpl int32, vals []Value, ok bool) {
+	if d.top != 1 || d.scratch[0].op != opTemplate {
+		return 0, nil, false
+	}
+	in := &d.scratch[0]
+	return in.tmpl, d.vals[in.vals : in.vals+in.nvals], true
+}
+
+// Imaged reports whether template tmpl of this chunk was instantiated from
+// its image: every value in its tree that came from a substitution then
+// names it (Doc.Subst), and the template holds no other template.
+func (d *Decoder) Imaged(tmpl int32) bool {
+	return tmpl >= 0 && int(tmpl) < len(d.live) && d.live[tmpl].imgState == imgReady
 }
 
 func (d *Decoder) u16(pos int) uint16 { return binary.LittleEndian.Uint16(d.chunk[pos:]) }
@@ -567,6 +703,7 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 			if int(in.idx) >= len(vals) {
 				continue
 			}
+			d.opaque = true // a value Doc.Subst cannot name
 			v := vals[in.idx]
 			switch v.Type {
 			case TypeNull:
@@ -602,7 +739,7 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 				d.imgBad = true
 				return nil
 			}
-			if err := d.instantiate(d.live[in.tmpl], d.vals[in.vals:in.vals+in.nvals], nest+1); err != nil {
+			if err := d.instantiate(d.live[in.tmpl], d.vals[in.vals:in.vals+in.nvals], in.vals, nest+1); err != nil {
 				return err
 			}
 		}
@@ -625,6 +762,11 @@ func (d *Decoder) execNested(v Value, nest int) error {
 		if pos >= end || d.chunk[pos] != tokFragment {
 			break
 		}
+	}
+	if code := d.scratch[start:]; len(code) == 1 && code[0].op == opTemplate {
+		d.nested = append(d.nested, code[0].tmpl)
+	} else {
+		d.opaque = true
 	}
 	saved := d.inAttr
 	d.inAttr = false
@@ -707,10 +849,11 @@ func (d *Decoder) image(t *Template, nest int) error {
 	return nil
 }
 
-// instantiate adds an instance of template t with values vals at the
-// current position: a copy of its image with the placeholders filled.
-// Templates without a usable image are replayed instead.
-func (d *Decoder) instantiate(t *Template, vals []Value, nest int) error {
+// instantiate adds an instance of template t with values vals (which
+// start at index base of d.vals) at the current position: a copy of its
+// image with the placeholders filled. Templates without a usable image are
+// replayed instead.
+func (d *Decoder) instantiate(t *Template, vals []Value, base int32, nest int) error {
 	if nest > maxNest {
 		return errAt(0, parsers.ErrCorrupt, "nesting deeper than %d", maxNest)
 	}
@@ -720,6 +863,7 @@ func (d *Decoder) instantiate(t *Template, vals []Value, nest int) error {
 		}
 	}
 	if t.imgState != imgReady || d.inAttr {
+		d.opaque = true
 		return d.exec(t.code, vals, nest)
 	}
 	if len(d.Doc.Nodes)+len(t.img) > MaxNodes {
@@ -733,7 +877,8 @@ func (d *Decoder) instantiate(t *Template, vals []Value, nest int) error {
 		return nil
 	}
 	parent := d.stack[len(d.stack)-1]
-	base := int32(len(d.Doc.Nodes))
+	vbase := base
+	base = int32(len(d.Doc.Nodes))
 	d.Doc.Nodes = append(d.Doc.Nodes, t.img...)
 	nodes := d.Doc.Nodes[base:]
 	for i := range nodes {
@@ -773,7 +918,13 @@ func (d *Decoder) instantiate(t *Template, vals []Value, nest int) error {
 			}
 			continue
 		}
-		n.Type, n.Off, n.Size, n.Ref = v.Type, v.Off, v.Size, 0
+		// Ref names the value in d.vals (Doc.Subst).
+		ref := int(vbase) + idx + 1
+		if ref >= refOpaque {
+			ref = refOpaque
+			d.opaque = true
+		}
+		n.Type, n.Off, n.Size, n.Ref = v.Type, v.Off, v.Size, uint16(ref)
 	}
 	return nil
 }

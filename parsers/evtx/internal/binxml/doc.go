@@ -29,7 +29,10 @@ type Node struct {
 	Parent, Child, Last, Next int32
 	Kind                      Kind
 	Type                      uint8
-	Ref                       uint16
+	// Ref is the character of a KindCharRef node; for a value filled
+	// from a substitution of a template image, its index in the record's
+	// values plus one (see Doc.Subst); otherwise 0.
+	Ref uint16
 }
 
 // Doc is the tree of one record. Node 0 is the document node; its element
@@ -74,6 +77,20 @@ func (d *Doc) NameOf(n *Node) string {
 		return d.Names[n.NameID]
 	}
 	return ""
+}
+
+// Subst returns the index in Decoder.Values of the substitution value node
+// i was filled from when its template was instantiated from an image; -1
+// for a value written in the template or record itself and for nodes that
+// are not values; -2 for a substituted value it cannot name (Opaque).
+func (d *Doc) Subst(i int32) int {
+	if n := &d.Nodes[i]; n.Kind == KindValue {
+		if n.Ref == refOpaque {
+			return -2
+		}
+		return int(n.Ref) - 1
+	}
+	return -1
 }
 
 // Root returns the first root element, or -1 when the record has none.
@@ -224,9 +241,14 @@ func appendRune(dst []byte, r rune) []byte {
 // Uint returns the value of an integer value node as a uint64 and whether
 // it is an integer. Strings holding decimal digits also count.
 func (d *Doc) Uint(n *Node) (uint64, bool) {
-	b := d.Bytes(n)
+	return UintOf(n.Type, d.Bytes(n))
+}
+
+// UintOf returns the value of type t held in b as a uint64 and whether it
+// is an integer (see Doc.Uint).
+func UintOf(t uint8, b []byte) (uint64, bool) {
 	le := binary.LittleEndian
-	switch n.Type {
+	switch t {
 	case TypeUInt8, TypeInt8:
 		if len(b) == 1 {
 			return uint64(b[0]), true
@@ -248,7 +270,7 @@ func (d *Doc) Uint(n *Node) (uint64, bool) {
 		}
 	case TypeString, TypeAnsiString:
 		var buf [64]byte
-		s := AppendScalar(buf[:0], n.Type, b)
+		s := AppendScalar(buf[:0], t, b)
 		v, err := strconv.ParseUint(string(s), 0, 64)
 		return v, err == nil
 	}
