@@ -76,7 +76,7 @@ type planCache struct {
 
 // plansPerTemplate bounds the plans kept for one outer template; a new one
 // replaces the oldest.
-const plansPerTemplate = 8
+const plansPerTemplate = 32
 
 // lookup returns the plans of template id for the chunk of generation gen,
 // clearing the cache when the chunk changed.
