@@ -44,6 +44,10 @@
 // warm. A consumer that keeps an event calls Clone (one allocation for all
 // its values); field names are interned and stay valid.
 //
+// Speed: templates are compiled once per chunk, and the normalization of
+// a template's first instance is recorded as a plan that the chunk's later
+// instances replay without building their tree (plan.go).
+//
 // No input makes the decoder panic, loop forever or allocate more than a
 // bound derived from the 64 KiB chunk size.
 package evtx
