@@ -195,6 +195,6 @@ if [ -n "$PERCPU" ]; then
 	}'
 fi
 awk -F'\t' -v r="$ROUND" -v n="$NCPU" -v mb="$LARGE_MB" '$1=="large " mb " MB" && $2=="ours" && $3==1 {
-	printf "- Control: %d independent 1-thread decodes of the large file at once, as separate processes, took %.3f s (one alone: %.3f s): the machine gives this work %.2fx the throughput of one CPU, the ceiling for the %d-thread speed-up above.\n", n, r, $7, n*$7/r, n
+	printf "- Control: %d independent 1-thread decodes of the large file at once, as separate processes, took %.3f s (one alone: %.3f s): while this control ran, the machine gave this work %.2fx the throughput of one CPU, which bounds a %d-thread speed-up measured at the same moment (the load of the host varies from minute to minute).\n", n, r, $7, n*$7/r, n
 }' "$ROWS"
 echo "- Control: pure CPU work on $NCPU threads ran $(awk -v a="$spin1" -v b="$spinN" 'BEGIN{printf "%.2f", a/b}')x faster (wall) than on 1 thread at the time of this run (${spin1} s vs ${spinN} s) (a spin loop: no memory traffic, so it can scale where decoding cannot)."
