@@ -277,10 +277,15 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 		keep = noFields
 	}
 	// Events (not renderings) of a template seen earlier in the chunk
-	// replay its plan instead of building the record's tree.
+	// replay its plan instead of building the record's tree; the others
+	// record plans.
+	var planFrom *binxml.Decoder
+	if c.format == 0 && !c.f.noPlans {
+		planFrom = st.dec
+	}
 	err := st.dec.Parse(off+recordHeader, off+size-4)
 	replayed := false
-	if err == nil && c.format == 0 && !c.f.noPlans {
+	if err == nil && planFrom != nil {
 		if replayed = st.norm.replay(ev, st.dec, keep); replayed {
 			c.replays++
 		}
@@ -299,10 +304,6 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 		}
 		c.fail(off, id, unit, err)
 		return nil
-	}
-	var planFrom *binxml.Decoder
-	if c.format == 0 && !c.f.noPlans {
-		planFrom = st.dec
 	}
 	ok := replayed || st.norm.fill(ev, &st.dec.Doc, keep, planFrom)
 	if c.spend(off, 0, st.norm.textLen); c.exhausted {

@@ -302,11 +302,7 @@ func (n *normalizer) elem(doc *binxml.Doc, name string, i int32) {
 	if !n.wanted(name) || n.full() {
 		return
 	}
-	nd := &doc.Nodes[i]
-	c := nd.Child
-	for c >= 0 && doc.Nodes[c].Kind == binxml.KindAttr {
-		c = doc.Nodes[c].Next
-	}
+	c := firstContent(doc, i)
 	if c >= 0 && doc.Nodes[c].Next < 0 {
 		if v := &doc.Nodes[c]; v.Kind == binxml.KindValue && v.Type&binxml.TypeArray == 0 {
 			n.scalarAt(name, doc, c) // the common case: one scalar value
@@ -488,14 +484,21 @@ func (n *normalizer) system(ev *parsers.Event, doc *binxml.Doc, sys int32) {
 
 // uintOf returns the integer value of element or attribute i.
 func uintOf(doc *binxml.Doc, i int32) (uint64, bool) {
-	c := doc.Nodes[i].Child
-	for c >= 0 && doc.Nodes[c].Kind == binxml.KindAttr {
-		c = doc.Nodes[c].Next
-	}
+	c := firstContent(doc, i)
 	if c < 0 || doc.Nodes[c].Kind != binxml.KindValue {
 		return 0, false
 	}
 	return doc.Uint(&doc.Nodes[c])
+}
+
+// firstContent returns the first child of node i that is not an
+// attribute, or -1.
+func firstContent(doc *binxml.Doc, i int32) int32 {
+	c := doc.Nodes[i].Child
+	for c >= 0 && doc.Nodes[c].Kind == binxml.KindAttr {
+		c = doc.Nodes[c].Next
+	}
+	return c
 }
 
 // fileTime returns the time of the 8-byte FILETIME b (zero for 0).

@@ -48,6 +48,11 @@ func decodeBytes(t testing.TB, data []byte, opts Options) (decoded, error) {
 	if err != nil {
 		return decoded{}, err
 	}
+	return decodeFile(t, f), nil
+}
+
+// decodeFile decodes every unit of f in order, keeping clones of the events.
+func decodeFile(t testing.TB, f *File) decoded {
 	var d decoded
 	for _, u := range f.Units() {
 		st, err := u.Decode(func(e *parsers.Event) error {
@@ -59,7 +64,7 @@ func decodeBytes(t testing.TB, data []byte, opts Options) (decoded, error) {
 		}
 		d.stats.Add(st)
 	}
-	return d, nil
+	return d
 }
 
 // checkInvariants holds for any input.

@@ -220,12 +220,8 @@ func (n *normalizer) substIn(doc *binxml.Doc, c int32) bool {
 func (n *normalizer) uintAt(doc *binxml.Doc, i int32, kind opKind) (uint64, bool) {
 	v, ok := uintOf(doc, i)
 	if n.rec != nil {
-		c := doc.Nodes[i].Child
-		for c >= 0 && doc.Nodes[c].Kind == binxml.KindAttr {
-			c = doc.Nodes[c].Next
-		}
 		op := planOp{kind: kind, subst: -1, num: v, numOK: ok}
-		if c >= 0 {
+		if c := firstContent(doc, i); c >= 0 {
 			if k := doc.Subst(c); k >= 0 {
 				op.subst = int32(k)
 			}

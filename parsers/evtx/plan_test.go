@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/loghunt/loghunt/internal/testshared"
-	"github.com/loghunt/loghunt/parsers"
 )
 
 // decodeBoth decodes data with plans (the normal path) and with every
@@ -21,17 +20,7 @@ func decodeBoth(t testing.TB, data []byte, opts Options) (withPlans, tree decode
 			return decoded{}, decoded{}, 0, false
 		}
 		f.noPlans = noPlans
-		var d decoded
-		for _, u := range f.Units() {
-			st, err := u.Decode(func(e *parsers.Event) error {
-				d.events = append(d.events, e.Clone())
-				return nil
-			}, func(*parsers.ParseError) { d.errs++ })
-			if err != nil {
-				t.Fatalf("Decode returned a final error on in-memory input: %v", err)
-			}
-			d.stats.Add(st)
-		}
+		d := decodeFile(t, f)
 		if noPlans {
 			tree = d
 		} else {

@@ -222,14 +222,9 @@ func (d *Decoder) Decode(off, end int) error {
 // builds it; Instance tells whether the record is one template instance.
 // d.Doc is empty until Exec.
 func (d *Decoder) Parse(off, end int) error {
-	d.Doc.reset(d.chunk)
-	d.stack = append(d.stack[:0], 0)
-	d.floor = 1
-	d.inAttr = false
-	d.vals = d.vals[:0]
-	d.scratch = d.scratch[:0]
-	d.top = 0
-	d.work = 0
+	d.resetTree()
+	d.top, d.topVals, d.topWork = 0, 0, 0
+	d.rewindParse()
 	if off < 0 || end > len(d.chunk) || off > end {
 		return errAt(off, parsers.ErrTruncated, "record data outside chunk")
 	}
@@ -249,14 +244,20 @@ func (d *Decoder) Parse(off, end int) error {
 // undoing what Shape parsed. Afterwards Opaque and Nested describe how the
 // tree was built.
 func (d *Decoder) Exec() error {
-	d.rewind()
+	d.rewindParse()
+	d.resetTree()
 	return d.exec(d.scratch[:d.top], nil, 0)
 }
 
-// rewind returns to the state Parse left.
-func (d *Decoder) rewind() {
+// rewindParse drops what was parsed or learnt after Parse (by Shape or
+// Exec): the record's code, values and work are what Parse left.
+func (d *Decoder) rewindParse() {
 	d.scratch, d.vals, d.work = d.scratch[:d.top], d.vals[:d.topVals], d.topWork
 	d.nested, d.opaque = d.nested[:0], false
+}
+
+// resetTree empties d.Doc and the element stack for a new tree.
+func (d *Decoder) resetTree() {
 	d.Doc.reset(d.chunk)
 	d.stack = append(d.stack[:0], 0)
 	d.floor = 1
@@ -290,7 +291,7 @@ func (d *Decoder) Shape() (ok bool) {
 	if !ok || !d.Imaged(id) {
 		return false
 	}
-	d.nested = d.nested[:0]
+	d.rewindParse()
 	t := d.live[id]
 	n := d.topVals // the instance's values are vals[0:n]
 	for _, si := range t.imgSubst {
@@ -320,6 +321,16 @@ func (d *Decoder) Shape() (ok bool) {
 // parseNested parses the BinXml value v as execNested does and returns
 // the template of its instance when the value holds exactly one.
 func (d *Decoder) parseNested(v Value, nest int) (int32, bool) {
+	code, err := d.parseValue(v, nest)
+	if err != nil {
+		return 0, false
+	}
+	return singleInstance(code)
+}
+
+// parseValue compiles the BinXml fragments held in value v (one, or several
+// back to back) and returns their code, appended to d.scratch.
+func (d *Decoder) parseValue(v Value, nest int) ([]instr, error) {
 	start := len(d.scratch)
 	end := int(v.Off + v.Size)
 	pos := int(v.Off)
@@ -327,13 +338,18 @@ func (d *Decoder) parseNested(v Value, nest int) (int32, bool) {
 	for pos < end {
 		d.scratch, pos, err = d.parse(pos, end, d.scratch, nest+1)
 		if err != nil {
-			return 0, false
+			return nil, err
 		}
 		if pos >= end || d.chunk[pos] != tokFragment {
 			break
 		}
 	}
-	code := d.scratch[start:]
+	return d.scratch[start:], nil
+}
+
+// singleInstance returns the template of code that is exactly one template
+// instance.
+func singleInstance(code []instr) (int32, bool) {
 	if len(code) != 1 || code[0].op != opTemplate {
 		return 0, false
 	}
@@ -344,7 +360,7 @@ func (d *Decoder) parseNested(v Value, nest int) (int32, bool) {
 // template instance, and returns its template's id in this chunk and its
 // substitution values (valid until the next Parse).
 func (d *Decoder) Instance() (tmpl int32, vals []Value, ok bool) {
-	if d.top != 1 || d.scratch[0].op != opTemplate {
+	if _, ok := singleInstance(d.scratch[:d.top]); !ok {
 		return 0, nil, false
 	}
 	in := &d.scratch[0]
@@ -750,27 +766,18 @@ func (d *Decoder) exec(code []instr, vals []Value, nest int) error {
 // execNested decodes a substitution value that holds a BinXml fragment and
 // grafts it at the current position.
 func (d *Decoder) execNested(v Value, nest int) error {
-	start := len(d.scratch)
-	var err error
-	end := int(v.Off + v.Size)
-	pos := int(v.Off)
-	for pos < end {
-		d.scratch, pos, err = d.parse(pos, end, d.scratch, nest+1)
-		if err != nil {
-			return err
-		}
-		if pos >= end || d.chunk[pos] != tokFragment {
-			break
-		}
+	code, err := d.parseValue(v, nest)
+	if err != nil {
+		return err
 	}
-	if code := d.scratch[start:]; len(code) == 1 && code[0].op == opTemplate {
-		d.nested = append(d.nested, code[0].tmpl)
+	if tmpl, ok := singleInstance(code); ok {
+		d.nested = append(d.nested, tmpl)
 	} else {
 		d.opaque = true
 	}
 	saved := d.inAttr
 	d.inAttr = false
-	err = d.exec(d.scratch[start:], nil, nest+1)
+	err = d.exec(code, nil, nest+1)
 	d.inAttr = saved
 	return err
 }
