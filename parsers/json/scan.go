@@ -271,26 +271,43 @@ func (s *scanner) object(depth int) (int32, error) {
 			return -1, err
 		}
 		s.nodes[child].key = key
-		if last < 0 {
-			s.nodes[obj].child = child
-		} else {
-			s.nodes[last].next = child
-		}
+		s.link(obj, last, child)
 		last = child
-		s.skipWS()
-		if s.pos >= len(s.data) {
-			return -1, s.more()
+		done, err := s.afterItem('}', "object value")
+		if err != nil {
+			return -1, err
 		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
+		if done {
 			return obj, nil
-		default:
-			return -1, s.syntaxf("invalid character %q after object value", s.data[s.pos])
 		}
 	}
+}
+
+// link makes child the next child of parent, after last (-1: the first).
+func (s *scanner) link(parent, last, child int32) {
+	if last < 0 {
+		s.nodes[parent].child = child
+	} else {
+		s.nodes[last].next = child
+	}
+}
+
+// afterItem reads what follows an object member or array element: a comma
+// (more follow) or closer (done).
+func (s *scanner) afterItem(closer byte, what string) (done bool, err error) {
+	s.skipWS()
+	if s.pos >= len(s.data) {
+		return false, s.more()
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return false, nil
+	case closer:
+		s.pos++
+		return true, nil
+	}
+	return false, s.syntaxf("invalid character %q after %s", s.data[s.pos], what)
 }
 
 func (s *scanner) array(depth int) (int32, error) {
@@ -313,24 +330,14 @@ func (s *scanner) array(depth int) (int32, error) {
 		if err != nil {
 			return -1, err
 		}
-		if last < 0 {
-			s.nodes[arr].child = child
-		} else {
-			s.nodes[last].next = child
-		}
+		s.link(arr, last, child)
 		last = child
-		s.skipWS()
-		if s.pos >= len(s.data) {
-			return -1, s.more()
+		done, err := s.afterItem(']', "array element")
+		if err != nil {
+			return -1, err
 		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
+		if done {
 			return arr, nil
-		default:
-			return -1, s.syntaxf("invalid character %q after array element", s.data[s.pos])
 		}
 	}
 }
