@@ -14,7 +14,8 @@
 //
 // It prints one line: parser, threads, files, bytes, records, failed
 // records, bad chunks, wall and CPU seconds (getrusage), MB/s and
-// records/s per CPU second.
+// records/s per CPU second, the KiB the Go heap allocated while decoding
+// and the garbage collections that ran.
 //
 // With -synth it writes instead a large EVTX file of about N MB: the file
 // header of the first input, then every chunk with a valid magic found in
@@ -96,6 +97,8 @@ func main() {
 	var total parsers.Stats
 	var size int64
 	var failedFiles int
+	var mem0 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	start, cpu0 := time.Now(), cpuSeconds()
 	for _, p := range flag.Args() {
 		if fi, err := os.Stat(p); err == nil {
@@ -118,9 +121,12 @@ func main() {
 		total.Add(st)
 	}
 	wall, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
-	fmt.Printf("parser=%s threads=%d files=%d failed_files=%d bytes=%d records=%d failed=%d bad_chunks=%d wall=%.3f cpu=%.3f MBps_cpu=%.1f recps_cpu=%.0f\n",
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	fmt.Printf("parser=%s threads=%d files=%d failed_files=%d bytes=%d records=%d failed=%d bad_chunks=%d wall=%.3f cpu=%.3f MBps_cpu=%.1f recps_cpu=%.0f alloc_kb=%d gcs=%d\n",
 		*parser, *threads, flag.NArg(), failedFiles, size, total.Records, total.Failed, total.BadChunks,
-		wall, cpu, float64(size)/1e6/cpu, float64(total.Records)/cpu)
+		wall, cpu, float64(size)/1e6/cpu, float64(total.Records)/cpu,
+		(mem.TotalAlloc-mem0.TotalAlloc)/1024, mem.NumGC-mem0.NumGC)
 }
 
 // native decodes one file's chunks on the given number of goroutines.

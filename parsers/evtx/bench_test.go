@@ -55,3 +55,39 @@ func BenchmarkDecodeSecurityFields(b *testing.B) {
 func BenchmarkDecodeSecurityNoFields(b *testing.B) {
 	benchmarkDecode(b, "security_chunk0.evtx", Options{Fields: []string{}})
 }
+
+// BenchmarkDecodeParallel decodes the Security and Sysmon fixtures on
+// GOMAXPROCS goroutines at once, each with its own pooled state, as the
+// parallel file decode does. Run with -cpu 1,2: the MB/s at 2 divided by
+// the MB/s at 1 is the speed-up of in-memory chunk decoding, without the
+// reading of the file.
+func BenchmarkDecodeParallel(b *testing.B) {
+	var units []parsers.Unit
+	var size int64
+	for _, name := range []string{"security_chunk0.evtx", "sysmon_chunk0.evtx"} {
+		data, err := os.ReadFile(fixture(name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := Open(bytes.NewReader(data), int64(len(data)), name, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		units = append(units, f.Units()...)
+		size += int64(len(data) - FileHeaderSize)
+	}
+	emit := func(*parsers.Event) error { return nil }
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			for _, u := range units {
+				if _, err := u.Decode(emit, nil); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}
+	})
+}

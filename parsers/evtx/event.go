@@ -133,7 +133,7 @@ func (n *normalizer) scalarAt(name string, doc *binxml.Doc, vi int32) int {
 	i := n.scalar(name, slot, v.Type, doc.Bytes(v))
 	if n.rec != nil {
 		if k := doc.Subst(vi); k >= 0 {
-			n.rec.ops = append(n.rec.ops, planOp{kind: opField, name: name, slot: slot, subst: int32(k)})
+			n.addOp(planOp{kind: opField, name: name, slot: slot, subst: int32(k)})
 		} else {
 			n.recordLiteral()
 		}

@@ -3,6 +3,7 @@ package evtx
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -294,5 +295,67 @@ func TestDecodeReusesTextMemory(t *testing.T) {
 	// far below a quarter of it.
 	if perRun > textBytes/runs/4 {
 		t.Errorf("decoding a warm chunk allocates %d bytes per run (%d bytes of field text): text memory is not reused", perRun, textBytes/runs)
+	}
+}
+
+// TestTemplateMemoryIsReused checks that a decoding state that has seen a
+// mix of chunks allocates nothing when it decodes them again, in other
+// orders: the code and images of a chunk's templates and the steps of its
+// plans are kept in arenas reused from chunk to chunk, so the memory is
+// bounded by the largest chunk's, not grown slot by slot as chunks with
+// other templates come and go. (Undamaged chunks only: a damaged record's
+// error is an allocation.)
+func TestTemplateMemoryIsReused(t *testing.T) {
+	var chunks [][]byte
+	var f *File
+	for _, name := range []string{"security_chunk0.evtx", "sysmon_chunk0.evtx", "system_chunk0.evtx",
+		"capi2_chunk0.evtx"} {
+		data, err := os.ReadFile(fixture(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, err = Open(bytes.NewReader(data), int64(len(data)), name, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < f.Chunks(); i++ {
+			off := FileHeaderSize + i*ChunkSize
+			chunks = append(chunks, data[off:min(off+ChunkSize, len(data))])
+		}
+	}
+	st := &state{buf: make([]byte, ChunkSize), dec: binxml.NewDecoder()}
+	var records int64
+	emit := func(*parsers.Event) error { return nil }
+	report := func(*parsers.ParseError) {}
+	decode := func(chunk []byte) {
+		c := chunkDecoder{f: f, st: st, base: FileHeaderSize, emit: emit, report: report}
+		if err := c.run(chunk); err != nil {
+			t.Fatal(err)
+		}
+		records += c.stats.Records
+	}
+	for _, c := range chunks {
+		decode(c)
+	}
+	if records < 200 {
+		t.Fatalf("the fixtures decoded %d records: nothing to measure", records)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	shuffled := func() {
+		rng.Shuffle(len(chunks), func(i, j int) { chunks[i], chunks[j] = chunks[j], chunks[i] })
+		for _, c := range chunks {
+			decode(c)
+		}
+	}
+	for range 5 {
+		shuffled()
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 20 {
+		shuffled()
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4096 {
+		t.Errorf("decoding %d chunks already seen 20 times allocated %d bytes, want none", len(chunks), n)
 	}
 }

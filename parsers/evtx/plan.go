@@ -42,23 +42,25 @@ const (
 )
 
 // planOp is one step of a plan. The value is substitution subst, or when
-// subst is -1 the literal lit (fields), num/numOK (integers) or tm (time).
+// subst is -1 the literal lit (fields), num/numOK (integers) or the time
+// num seconds and nsec nanoseconds after the Unix epoch (times are UTC).
 type planOp struct {
 	kind  opKind
 	slot  int8 // value cache slot of a field, or -1
+	numOK bool
 	subst int32
+	nsec  int32
 	name  string
 	lit   string
 	num   uint64
-	numOK bool
-	tm    time.Time
 }
 
 // plan replays the normalization of one template's instances.
 type plan struct {
-	nested []int32 // templates of the nested instances (Decoder.Nested)
-	types  []uint8 // types of all the record's values (Decoder.Values)
-	ops    []planOp
+	nested []int32  // templates of the nested instances (Decoder.Nested)
+	types  []uint8  // types of all the record's values (Decoder.Values)
+	ops    []planOp // a slice of planCache.ops from index start
+	start  int
 	// span indices of the core strings
 	computer, channel, provider int
 	// bad marks a template whose instances cannot be replayed; the
@@ -67,12 +69,19 @@ type plan struct {
 }
 
 // planCache holds the plans of one chunk, by outer template id: a few per
-// template, as one System template carries many kinds of event data.
+// template, as one System template carries many kinds of event data. The
+// steps of all of them are in ops, emptied with the cache: a plan is
+// recorded at a time, so its steps are always the last ones.
 type planCache struct {
 	gen   uint64
 	byID  [][]*plan
 	spare []*plan
+	ops   []planOp
 }
+
+// initOps is the initial capacity of planCache.ops: what the plans of a
+// typical chunk take.
+const initOps = 1024
 
 // plansPerTemplate bounds the plans kept for one outer template; a new one
 // replaces the oldest.
@@ -87,6 +96,10 @@ func (pc *planCache) lookup(gen uint64, id int32) *[]*plan {
 			pc.byID[i] = ps[:0]
 		}
 		pc.gen = gen
+		if pc.ops == nil {
+			pc.ops = make([]planOp, 0, initOps)
+		}
+		pc.ops = pc.ops[:0]
 	}
 	for int(id) >= len(pc.byID) {
 		pc.byID = append(pc.byID, nil)
@@ -98,7 +111,7 @@ func (pc *planCache) newPlan() *plan {
 	if n := len(pc.spare); n > 0 {
 		p := pc.spare[n-1]
 		pc.spare = pc.spare[:n-1]
-		*p = plan{nested: p.nested[:0], types: p.types[:0], ops: p.ops[:0]}
+		*p = plan{nested: p.nested[:0], types: p.types[:0]}
 		return p
 	}
 	return &plan{}
@@ -155,8 +168,16 @@ func (n *normalizer) startPlan(dec *binxml.Decoder) {
 		*ps = append((*ps)[:0], (*ps)[1:]...)
 	}
 	*ps = append(*ps, p)
+	p.start = len(n.plans.ops)
 	n.rec = p
 	n.lits = n.lits[:0]
+}
+
+// addOp appends a step to the plan being recorded.
+func (n *normalizer) addOp(op planOp) {
+	pc, p := &n.plans, n.rec
+	pc.ops = append(pc.ops, op)
+	p.ops = pc.ops[p.start:len(pc.ops):len(pc.ops)]
 }
 
 // finishPlan completes the recorded plan: literal fields take their text
@@ -168,7 +189,8 @@ func (n *normalizer) finishPlan(ok bool) {
 		p.bad = true
 	}
 	if p.bad {
-		p.ops = p.ops[:0]
+		p.ops = nil
+		n.plans.ops = n.plans.ops[:p.start]
 		return
 	}
 	for _, i := range n.lits {
@@ -188,7 +210,7 @@ func (n *normalizer) recordLiteral() {
 	sp := &n.spans[len(n.spans)-1]
 	n.lits = append(n.lits, int32(len(n.rec.ops)))
 	// num holds the span index until finishPlan reads the span's text.
-	n.rec.ops = append(n.rec.ops, planOp{kind: opField, name: sp.name, slot: -1, subst: -1, num: uint64(len(n.spans) - 1)})
+	n.addOp(planOp{kind: opField, name: sp.name, slot: -1, subst: -1, num: uint64(len(n.spans) - 1)})
 }
 
 // recordText notes the last span, made of the text of node c and its
@@ -226,7 +248,7 @@ func (n *normalizer) uintAt(doc *binxml.Doc, i int32, kind opKind) (uint64, bool
 				op.subst = int32(k)
 			}
 		}
-		n.rec.ops = append(n.rec.ops, op)
+		n.addOp(op)
 	}
 	return v, ok
 }
@@ -237,7 +259,7 @@ func (n *normalizer) uintAt(doc *binxml.Doc, i int32, kind opKind) (uint64, bool
 func (n *normalizer) timeAt(doc *binxml.Doc, i int32) time.Time {
 	t := timeOf(doc, i)
 	if n.rec != nil {
-		op := planOp{kind: opTime, subst: -1, tm: t}
+		op := planOp{kind: opTime, subst: -1, num: uint64(t.Unix()), nsec: int32(t.Nanosecond())}
 		if c := doc.Nodes[i].Child; c >= 0 {
 			if k := doc.Subst(c); k >= 0 && doc.Nodes[c].Type == binxml.TypeFileTime && doc.Nodes[c].Next < 0 {
 				op.subst = int32(k)
@@ -245,7 +267,7 @@ func (n *normalizer) timeAt(doc *binxml.Doc, i int32) time.Time {
 				n.rec.bad = true
 			}
 		}
-		n.rec.ops = append(n.rec.ops, op)
+		n.addOp(op)
 	}
 	return t
 }
@@ -302,7 +324,7 @@ func (n *normalizer) replay(ev *parsers.Event, dec *binxml.Decoder, keep map[str
 			}
 		case opTime:
 			if op.subst < 0 {
-				ev.Time = op.tm
+				ev.Time = time.Unix(int64(op.num), int64(op.nsec)).UTC()
 				continue
 			}
 			b := bytesOf(op.subst)

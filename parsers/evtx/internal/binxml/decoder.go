@@ -132,7 +132,15 @@ type Decoder struct {
 
 	scratch []instr
 	top     int // instructions of the record in scratch (Parse)
-	vals    []Value
+	// The code and images of this chunk's templates are slices of these
+	// arenas, emptied by Reset: the memory is that of the largest chunk's
+	// templates, not of every template slot ever used. tcode holds the
+	// code of templates being compiled, one buffer per nesting level.
+	codes  []instr
+	nodes  []Node
+	substs []int32
+	tcode  [][]instr
+	vals   []Value
 	// What Parse left, for Exec to start from again.
 	topVals, topWork int
 	// nested lists the templates of the BinXml values Exec grafted (or
@@ -159,12 +167,21 @@ type Decoder struct {
 	imgStack []int32
 }
 
+// Initial capacities of the template arenas: what the templates of a
+// typical chunk take, so that most decoders never grow them.
+const (
+	initCodes = 3072
+	initNodes = 1536
+)
+
 // NewDecoder returns a Decoder with empty caches.
 func NewDecoder() *Decoder {
 	return &Decoder{
 		names:  make(map[uint32]uint32),
 		tmpls:  make(map[uint32]*Template),
 		intern: make(map[string]string),
+		codes:  make([]instr, 0, initCodes),
+		nodes:  make([]Node, 0, initNodes),
 	}
 }
 
@@ -174,13 +191,11 @@ func (d *Decoder) Reset(chunk []byte) {
 	d.chunk = chunk
 	clear(d.names)
 	d.nameTab = d.nameTab[:0]
-	for _, t := range d.tmpls {
-		t.code = t.code[:0]
-		t.err = nil
-		t.busy = false
-		t.img, t.imgSubst, t.imgState = t.img[:0], t.imgSubst[:0], imgNone
+	for _, t := range d.live {
+		*t = Template{}
 		d.free = append(d.free, t)
 	}
+	d.codes, d.nodes, d.substs = d.codes[:0], d.nodes[:0], d.substs[:0]
 	clear(d.tmpls)
 	clear(d.live)
 	d.live = d.live[:0]
@@ -656,13 +671,27 @@ func (d *Decoder) template(off uint32, nest int) (*Template, error) {
 		t.err = errAt(o, parsers.ErrTruncated, "template definition of %d bytes", size)
 		return nil, t.err
 	}
-	t.busy = true
-	t.code, _, t.err = d.parse(body, body+size, t.code[:0], nest+1)
-	t.busy = false
-	if t.err != nil {
-		return nil, t.err
+	for len(d.tcode) <= nest {
+		d.tcode = append(d.tcode, nil)
 	}
+	t.busy = true
+	code, _, err := d.parse(body, body+size, d.tcode[nest][:0], nest+1)
+	t.busy = false
+	d.tcode[nest] = code[:0]
+	if err != nil {
+		t.err = err
+		return nil, err
+	}
+	t.code = keep(&d.codes, code)
 	return t, nil
+}
+
+// keep appends s to the arena *a and returns the copy, capped so that
+// appending to it cannot write over the arena.
+func keep[T any](a *[]T, s []T) []T {
+	start := len(*a)
+	*a = append(*a, s...)
+	return (*a)[start:len(*a):len(*a)]
 }
 
 // exec replays code into d.Doc with the substitution values vals.
@@ -836,7 +865,7 @@ func (d *Decoder) image(t *Template, nest int) error {
 		return nil
 	}
 	// Copy nodes 1.. with indices shifted down by one; the root becomes -1.
-	t.img = append(t.img[:0], img.Nodes[1:]...)
+	t.img = keep(&d.nodes, img.Nodes[1:])
 	shift := func(i int32) int32 {
 		if i <= 0 {
 			return -1
@@ -848,10 +877,10 @@ func (d *Decoder) image(t *Template, nest int) error {
 		n.Parent, n.Child, n.Last, n.Next = shift(n.Parent), shift(n.Child), shift(n.Last), shift(n.Next)
 	}
 	t.imgFirst, t.imgLast = shift(img.Nodes[0].Child), shift(img.Nodes[0].Last)
-	t.imgSubst = t.imgSubst[:0]
-	for _, i := range d.imgSubst {
-		t.imgSubst = append(t.imgSubst, i-1)
+	for i := range d.imgSubst {
+		d.imgSubst[i]--
 	}
+	t.imgSubst = keep(&d.substs, d.imgSubst)
 	t.imgState = imgReady
 	return nil
 }
