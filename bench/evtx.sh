@@ -14,7 +14,8 @@
 # by the shell that runs them), timed through wait4's resource usage (bench/goevtx
 # -run): CPU = user + sys, microsecond precision. Every decoder row runs
 # RUNS times and reports the least CPU and the least wall time of those runs
-# (each minimum on its own: the least-CPU run is not always the fastest).
+# (each minimum on its own: the least-CPU run is not always the fastest);
+# the runs of our decoder on 1 thread and on all cores take turns.
 # Inputs: security.evtx of the evtx crate's samples, the whole corpus, and a
 # large file made of the corpus' chunks repeated (bench/goevtx -synth).
 # Peak RSS of our decoder is also taken file by file over the corpus.
@@ -60,29 +61,59 @@ row() {
 		"$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.3f", u+s}')" "$rss" >> "$ROWS"
 }
 
-# bestof CMD... : runs a timed command RUNS times; $WORK/t gets the least
-# wall time, and the user, sys and peak RSS of the least-CPU run; $WORK/o
-# the output of the least-CPU run.
+# keepbest KEY : folds the run just timed ($WORK/t, output $WORK/o) into
+# $WORK/KEY.t, which holds the least wall time and the user, sys and peak
+# RSS of the least-CPU run, and $WORK/KEY.o, the output of that run.
+keepbest() {
+	local key=$1 line best wall
+	line=$(cat "$WORK/t")
+	if [ ! -s "$WORK/$key.t" ]; then
+		echo "$line" > "$WORK/$key.t"
+		cp "$WORK/o" "$WORK/$key.o"
+		return
+	fi
+	best=$(cat "$WORK/$key.t")
+	wall=$(awk -v a="$line" -v b="$best" 'BEGIN{split(a,x," "); split(b,y," "); print (x[1]<y[1]) ? x[1] : y[1]}')
+	if awk -v a="$line" -v b="$best" 'BEGIN{split(a,x," ");split(b,y," ");exit !((x[2]+x[3])<(y[2]+y[3]))}'; then
+		best=$line
+		cp "$WORK/o" "$WORK/$key.o"
+	fi
+	echo "$best" | awk -v w="$wall" '{print w, $2, $3, $4}' > "$WORK/$key.t"
+}
+
+# bestof CMD... : runs a timed command RUNS times; $WORK/t and $WORK/o get
+# the best of them (keepbest).
 bestof() {
-	local best="" wall="" line
+	rm -f "$WORK/best.t" "$WORK/best.o"
 	for _ in $(seq "$RUNS"); do
 		timeit "$WORK/t" "$WORK/o" "$@"
-		line=$(cat "$WORK/t")
-		if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN{split(a,x," ");split(b,y," ");exit !((x[2]+x[3])<(y[2]+y[3]))}'; then
-			best=$line
-			cp "$WORK/o" "$WORK/best.o"
-		fi
-		wall=$(awk -v a="$line" -v w="$wall" 'BEGIN{split(a,x," "); print (w=="" || x[1]<w) ? x[1] : w}')
+		keepbest best
 	done
-	echo "$best" | awk -v w="$wall" '{print w, $2, $3, $4}' > "$WORK/t"
+	cp "$WORK/best.t" "$WORK/t"
 	cp "$WORK/best.o" "$WORK/o"
 }
 
-native_row() { # INPUT THREADS FILES...
-	local input=$1 threads=$2; shift 2
-	bestof "$BIN" -parser native -threads "$threads" "$@"
-	local recs; recs=$(sed -n 's/.* records=\([0-9]*\).*/\1/p' "$WORK/o")
-	row "$input" "ours" "$( [ "$threads" = 0 ] && echo "$NCPU" || echo "$threads")" "$#" "$(bytes_of "$@")" "$recs" "$WORK/t"
+# native_rows INPUT FILES... : our decoder on 1 thread and on all cores
+# (and on 2 when there are more), the runs of the thread counts taking
+# turns, so that each sees the machine in the same state: the load of a
+# VM's host changes from minute to minute, and the speed-up is a ratio of
+# two of these rows.
+native_rows() {
+	local input=$1; shift
+	local counts="1 $NCPU" n recs
+	[ "$NCPU" -le 2 ] || counts="1 2 $NCPU"
+	rm -f "$WORK"/n.*.t "$WORK"/n.*.o
+	for _ in $(seq "$RUNS"); do
+		for n in $counts; do
+			timeit "$WORK/t" "$WORK/o" "$BIN" -parser native -threads "$n" "$@"
+			keepbest "n.$n"
+		done
+	done
+	for n in $counts; do
+		recs=$(sed -n 's/.* records=\([0-9]*\).*/\1/p' "$WORK/n.$n.o")
+		row "$input" "ours" "$n" "$#" "$(bytes_of "$@")" "$recs" "$WORK/n.$n.t"
+		sed -n "s/.* alloc_kb=\([0-9]*\) gcs=\([0-9]*\).*/$input\t$n\t\1\t\2/p" "$WORK/n.$n.o" >> "$WORK/gc.tsv"
+	done
 }
 
 goevtx_row() { # INPUT FILES...
@@ -110,9 +141,7 @@ cat_row() { # INPUT FILES...
 for spec in "security.evtx:$SEC" "corpus:" "large ${LARGE_MB} MB:$LARGE"; do
 	name=${spec%%:*}; f=${spec#*:}
 	if [ "$name" = corpus ]; then set -- "${FILES[@]}"; else set -- "$f"; fi
-	native_row "$name" 1 "$@"
-	native_row "$name" 0 "$@"
-	[ "$name" = corpus ] || [ "$NCPU" -le 2 ] || native_row "$name" 2 "$@"
+	native_rows "$name" "$@"
 	goevtx_row "$name" "$@"
 	evtxexport_row "$name" "$@"
 	cat_row "$name" "$@"
@@ -187,6 +216,8 @@ awk -F'\t' '
 		}
 	}' "$ROWS" | sort
 echo "- Peak RSS of our decoder over every corpus file and the large file: $((maxrss / 1024)) MiB ($(basename "$maxfile"))."
+awk -F'\t' '{ list=list sprintf("%s%s on %d thread%s: %d KiB, %d GC", (NR>1?"; ":""), $1, $2, ($2>1?"s":""), $3, $4) }
+	END { if (NR) print "- Go heap allocated by our decoder, and garbage collections, in the least-CPU run of each row: " list "." }' "$WORK/gc.tsv"
 if [ -n "$PERCPU" ]; then
 	awk -v t="$PERCPU" -v n="$NCPU" 'BEGIN{
 		k=split(t, w, " "); min=w[1]; sum=0; list=""

@@ -52,7 +52,7 @@ import (
 
 func main() {
 	parser := flag.String("parser", "goevtx", "goevtx (golang-evtx v1.2.9) or native (parsers/evtx)")
-	threads := flag.Int("threads", 1, "goroutines decoding chunks of one file (native only); 0 means all cores")
+	threads := flag.Int("threads", 1, "goroutines decoding the chunks of the files (native only); 0 means all cores")
 	carve := flag.Bool("carve", false, "also carve slack space (native only)")
 	synthOut := flag.String("synth", "", "write a synthetic large EVTX file here instead of decoding")
 	synthMB := flag.Int("mb", 128, "size of the -synth file in MB")
@@ -104,21 +104,21 @@ func main() {
 		if fi, err := os.Stat(p); err == nil {
 			size += fi.Size()
 		}
-		var st parsers.Stats
-		var err error
-		switch *parser {
-		case "goevtx":
-			st, err = goevtx.ReadFile(p, nil, nil)
-		case "native":
-			st, err = native(p, *threads, *carve)
-		default:
-			fmt.Fprintf(os.Stderr, "goevtx: unknown -parser %q (want goevtx or native)\n", *parser)
-			os.Exit(2)
+	}
+	switch *parser {
+	case "goevtx":
+		for _, p := range flag.Args() {
+			st, err := goevtx.ReadFile(p, nil, nil)
+			if err != nil {
+				failedFiles++
+			}
+			total.Add(st)
 		}
-		if err != nil {
-			failedFiles++
-		}
-		total.Add(st)
+	case "native":
+		total, failedFiles = native(flag.Args(), *threads, *carve)
+	default:
+		fmt.Fprintf(os.Stderr, "goevtx: unknown -parser %q (want goevtx or native)\n", *parser)
+		os.Exit(2)
 	}
 	wall, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
 	var mem runtime.MemStats
@@ -129,34 +129,43 @@ func main() {
 		(mem.TotalAlloc-mem0.TotalAlloc)/1024, mem.NumGC-mem0.NumGC)
 }
 
-// native decodes one file's chunks on the given number of goroutines.
-func native(path string, threads int, carve bool) (parsers.Stats, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return parsers.Stats{}, err
+// native decodes the chunks of all the files on the given number of
+// goroutines, which take them in file order from one list, as loghunt's
+// worker pool does; with one thread, on this goroutine, as the golang-evtx
+// row does. It returns the total and the number of files it could not open.
+func native(paths []string, threads int, carve bool) (parsers.Stats, int) {
+	var units []parsers.Unit
+	failed := 0
+	for _, path := range paths {
+		fh, err := os.Open(path)
+		if err != nil {
+			failed++
+			continue
+		}
+		defer fh.Close()
+		fi, err := fh.Stat()
+		if err != nil {
+			failed++
+			continue
+		}
+		f, err := evtx.Open(fh, fi.Size(), path, evtx.Options{Carve: carve})
+		if err != nil {
+			failed++
+			continue
+		}
+		units = append(units, f.Units()...)
 	}
-	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return parsers.Stats{}, err
-	}
-	f, err := evtx.Open(fh, fi.Size(), path, evtx.Options{Carve: carve})
-	if err != nil {
-		return parsers.Stats{}, err
-	}
-	units := f.Units()
+	emit := func(*parsers.Event) error { return nil }
+	var total parsers.Stats
 	if threads == 1 {
-		// One thread: decode on this goroutine, as the golang-evtx row does.
-		var total parsers.Stats
 		for _, u := range units {
-			st, _ := u.Decode(func(*parsers.Event) error { return nil }, nil)
+			st, _ := u.Decode(emit, nil)
 			total.Add(st)
 		}
-		return total, nil
+		return total, failed
 	}
 	var next atomic.Int64
 	var mu sync.Mutex
-	var total parsers.Stats
 	var wg sync.WaitGroup
 	for w := 0; w < threads; w++ {
 		wg.Add(1)
@@ -168,7 +177,7 @@ func native(path string, threads int, carve bool) (parsers.Stats, error) {
 				if i >= int64(len(units)) {
 					break
 				}
-				st, _ := units[i].Decode(func(*parsers.Event) error { return nil }, nil)
+				st, _ := units[i].Decode(emit, nil)
 				mine.Add(st)
 			}
 			mu.Lock()
@@ -177,7 +186,7 @@ func native(path string, threads int, carve bool) (parsers.Stats, error) {
 		}()
 	}
 	wg.Wait()
-	return total, nil
+	return total, failed
 }
 
 // synth writes a file of about mb MB made of the valid chunks of inputs.
