@@ -8,21 +8,33 @@ import (
 	"github.com/loghunt/loghunt/parsers"
 )
 
+// fixtureUnits opens the fixtures in memory and returns their units and
+// the bytes of their chunks.
+func fixtureUnits(b *testing.B, opts Options, names ...string) ([]parsers.Unit, int64) {
+	var units []parsers.Unit
+	var size int64
+	for _, name := range names {
+		data, err := os.ReadFile(fixture(name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := Open(bytes.NewReader(data), int64(len(data)), name, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		units = append(units, f.Units()...)
+		size += int64(len(data) - FileHeaderSize)
+	}
+	return units, size
+}
+
 // benchmarkDecode decodes the units of an in-memory fixture b.N times and
 // reports records/s and allocations per record.
 func benchmarkDecode(b *testing.B, name string, opts Options) {
-	data, err := os.ReadFile(fixture(name))
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := Open(bytes.NewReader(data), int64(len(data)), name, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	units := f.Units()
+	units, size := fixtureUnits(b, opts, name)
 	var records int64
 	emit := func(*parsers.Event) error { return nil }
-	b.SetBytes(int64(len(data) - FileHeaderSize))
+	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -62,20 +74,7 @@ func BenchmarkDecodeSecurityNoFields(b *testing.B) {
 // the MB/s at 1 is the speed-up of in-memory chunk decoding, without the
 // reading of the file.
 func BenchmarkDecodeParallel(b *testing.B) {
-	var units []parsers.Unit
-	var size int64
-	for _, name := range []string{"security_chunk0.evtx", "sysmon_chunk0.evtx"} {
-		data, err := os.ReadFile(fixture(name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		f, err := Open(bytes.NewReader(data), int64(len(data)), name, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		units = append(units, f.Units()...)
-		size += int64(len(data) - FileHeaderSize)
-	}
+	units, size := fixtureUnits(b, Options{}, "security_chunk0.evtx", "sysmon_chunk0.evtx")
 	emit := func(*parsers.Event) error { return nil }
 	b.SetBytes(size)
 	b.ReportAllocs()

@@ -26,9 +26,12 @@ type state struct {
 	out  []byte
 }
 
-var statePool = sync.Pool{New: func() any {
+// newState returns fresh working memory for decoding chunks.
+func newState() *state {
 	return &state{buf: make([]byte, ChunkSize), dec: binxml.NewDecoder()}
-}}
+}
+
+var statePool = sync.Pool{New: func() any { return newState() }}
 
 // chunkUnit decodes one 64 KiB chunk slot.
 type chunkUnit struct {

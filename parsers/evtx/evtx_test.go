@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/loghunt/loghunt/parsers"
-	"github.com/loghunt/loghunt/parsers/evtx/internal/binxml"
 )
 
 // readAll decodes a fixture and returns clones of its events and its errors.
@@ -260,7 +259,7 @@ func TestDecodeReusesTextMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &state{buf: make([]byte, ChunkSize), dec: binxml.NewDecoder()}
+	st := newState()
 	var records, textBytes int64
 	decode := func() {
 		c := chunkDecoder{f: f, st: st, base: FileHeaderSize, report: func(*parsers.ParseError) {},
@@ -322,7 +321,7 @@ func TestTemplateMemoryIsReused(t *testing.T) {
 			chunks = append(chunks, data[off:min(off+ChunkSize, len(data))])
 		}
 	}
-	st := &state{buf: make([]byte, ChunkSize), dec: binxml.NewDecoder()}
+	st := newState()
 	var records int64
 	emit := func(*parsers.Event) error { return nil }
 	report := func(*parsers.ParseError) {}
