@@ -11,6 +11,7 @@ import (
 	"github.com/loghunt/loghunt/hunt/kql/schema"
 	"github.com/loghunt/loghunt/hunt/kql/value"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // kqlRule is one parsed KQL rule.
@@ -171,20 +172,20 @@ func rowHit(r *Rule, t *value.Table, row []any) *Hit {
 		s := FormatCell(row[i])
 		h.Row = append(h.Row, Cell{Name: c.Name, Value: s})
 		ev.Fields = append(ev.Fields, parsers.Field{Name: c.Name, Value: s})
-		switch c.Name {
-		case "Timestamp", "TimeGenerated", "EventStartTime", "TimeCreated":
+		switch winevent.CoreColumnOf(c.Name) {
+		case winevent.CoreTime:
 			if tm, ok := row[i].(time.Time); ok && ev.Time.IsZero() {
 				ev.Time = tm
 			}
-		case "DeviceName", "Computer", "DvcHostname", "Dvc":
+		case winevent.CoreComputer:
 			if ev.Computer == "" {
 				ev.Computer = s
 			}
-		case "EventID", "EventOriginalType":
+		case winevent.CoreEventID:
 			if n, err := strconv.ParseUint(s, 10, 32); err == nil && ev.EventID == 0 {
 				ev.EventID = uint32(n)
 			}
-		case "ReportId", "EventRecordID", "EventOriginalUid":
+		case winevent.CoreRecordID:
 			if n, err := strconv.ParseUint(s, 10, 64); err == nil && ev.RecordID == 0 {
 				ev.RecordID = n
 			}
