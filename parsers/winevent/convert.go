@@ -85,7 +85,8 @@ func LookupLabel(sid string) (MandatoryLabel, bool) {
 }
 
 // NullSID is the SID of no account, which 4688 writes as TargetUserSid
-// when the new process runs as its creator.
+// when the new process runs as its creator, and the firewall events
+// (5152-5159) as RemoteUserID and RemoteMachineID when there is none.
 const NullSID = "S-1-0-0"
 
 // Account is a well-known account SID and the names two consumers show.
