@@ -352,7 +352,7 @@ func FuzzLookups(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got := RestoreChannel(s); got != s && strings.ToLower(got) != strings.ToLower(s) {
+		if got := RestoreChannel(s); got != s && !strings.EqualFold(got, s) {
 			t.Fatalf("RestoreChannel(%q) = %q", s, got)
 		}
 		if l, ok := LookupLabel(s); ok && l.SID != strings.ToUpper(s) {
