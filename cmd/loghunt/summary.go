@@ -4,12 +4,13 @@ import (
 	"fmt"
 
 	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/app"
 	"github.com/loghunt/loghunt/hunt/output"
 )
 
 // buildSummary accounts for a run: the engine's file reports plus what the
 // plan loaded and skipped.
-func buildSummary(p *hunt.Plan, res *hunt.Result) *output.Summary {
+func buildSummary(p *app.Plan, res *hunt.Result) *output.Summary {
 	s := output.NewSummary(res)
 	for _, sk := range p.SkippedInputs {
 		s.Skipped = append(s.Skipped, output.SkippedInput{Path: sk.Path, Reason: sk.Reason})

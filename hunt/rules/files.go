@@ -1,4 +1,4 @@
-package hunt
+package rules
 
 import (
 	"bytes"
@@ -13,55 +13,57 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loghunt/loghunt/hunt"
 )
 
-// RuleFile is one rule file found under a rules path, read into memory.
-type RuleFile struct {
+// File is one rule file found under a rules path, read into memory.
+type File struct {
 	// Path is the file's path as the user knows it: a filesystem path, or
 	// "bundled:sigma/x.yml" for an embedded rule.
 	Path string
 	// Name is the path inside the fs.FS it was found in.
 	Name string
 	Data []byte
-	Kind RuleKind
+	Kind Kind
 }
 
-// RuleKind says which engine a rule file is for.
-type RuleKind int
+// Kind says which engine a rule file is for.
+type Kind int
 
 // Rule file kinds.
 const (
-	NotARule RuleKind = iota
-	SigmaRule
-	KQLRule
+	KindNone Kind = iota // not a rule
+	KindSigma
+	KindKQL
 )
 
-func (k RuleKind) String() string {
+func (k Kind) String() string {
 	switch k {
-	case SigmaRule:
+	case KindSigma:
 		return "sigma"
-	case KQLRule:
+	case KindKQL:
 		return "kql"
 	}
 	return "not a rule"
 }
 
-// ClassifyRule decides from its name and content whether a file is a Sigma
+// Classify decides from its name and content whether a file is a Sigma
 // rule (YAML with detection, correlation or filter), a KQL rule (a .kql
 // file, or Sentinel hunting YAML with a query), or neither, and why.
-func ClassifyRule(name string, data []byte) (RuleKind, string) {
+func Classify(name string, data []byte) (Kind, string) {
 	ext := strings.ToLower(path.Ext(name))
 	switch ext {
 	case ".kql", ".csl":
-		return KQLRule, ""
+		return KindKQL, ""
 	case ".yml", ".yaml":
 	default:
-		return NotARule, "not a .yml, .yaml or .kql file"
+		return KindNone, "not a .yml, .yaml or .kql file"
 	}
 	// Multi-document Sigma files (rule collections) are Sigma; a Sentinel
 	// file is one mapping with a query.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var kinds []RuleKind
+	var kinds []Kind
 	for {
 		var top map[string]any
 		err := dec.Decode(&top)
@@ -70,39 +72,33 @@ func ClassifyRule(name string, data []byte) (RuleKind, string) {
 				break
 			}
 			// Let the Sigma loader report the precise YAML error.
-			return SigmaRule, ""
+			return KindSigma, ""
 		}
 		switch {
 		case top["detection"] != nil || top["correlation"] != nil || top["filter"] != nil || top["logsource"] != nil:
-			kinds = append(kinds, SigmaRule)
+			kinds = append(kinds, KindSigma)
 		case top["query"] != nil:
-			kinds = append(kinds, KQLRule)
+			kinds = append(kinds, KindKQL)
 		case top["action"] != nil:
-			kinds = append(kinds, SigmaRule) // collection action document
+			kinds = append(kinds, KindSigma) // collection action document
 		}
 	}
 	switch {
 	case len(kinds) == 0:
-		return NotARule, "YAML without detection, correlation, filter or query"
-	case slices.Contains(kinds, SigmaRule):
-		return SigmaRule, ""
+		return KindNone, "YAML without detection, correlation, filter or query"
+	case slices.Contains(kinds, KindSigma):
+		return KindSigma, ""
 	}
-	return KQLRule, ""
+	return KindKQL, ""
 }
 
-// SkippedFile is a file under a rules path that is not a rule.
-type SkippedFile struct {
-	Path   string
-	Reason string
-}
-
-// FindRules reads every rule file under root in fsys (a file or a
+// Find reads every rule file under root in fsys (a file or a
 // directory, walked recursively in lexical order). label prefixes the
 // reported paths. Files that are not rules are returned as skipped with the
 // reason; an unreadable file or directory is returned as skipped too.
-func FindRules(fsys fs.FS, root, label string) ([]RuleFile, []SkippedFile) {
-	var files []RuleFile
-	var skipped []SkippedFile
+func Find(fsys fs.FS, root, label string) ([]File, []hunt.Skipped) {
+	var files []File
+	var skipped []hunt.Skipped
 	show := func(p string) string {
 		if label == "" {
 			return filepath.FromSlash(p)
@@ -111,7 +107,7 @@ func FindRules(fsys fs.FS, root, label string) ([]RuleFile, []SkippedFile) {
 	}
 	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			skipped = append(skipped, SkippedFile{show(p), err.Error()})
+			skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: err.Error()})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -125,43 +121,43 @@ func FindRules(fsys fs.FS, root, label string) ([]RuleFile, []SkippedFile) {
 		}
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
-			skipped = append(skipped, SkippedFile{show(p), err.Error()})
+			skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: err.Error()})
 			return nil
 		}
-		kind, why := ClassifyRule(p, data)
-		if kind == NotARule {
+		kind, why := Classify(p, data)
+		if kind == KindNone {
 			// Only complain about files that look like they were meant
 			// to be rules; READMEs and licences are silently normal.
 			ext := strings.ToLower(path.Ext(p))
 			if ext == ".yml" || ext == ".yaml" || p == root {
-				skipped = append(skipped, SkippedFile{show(p), why})
+				skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: why})
 			}
 			return nil
 		}
-		files = append(files, RuleFile{Path: show(p), Name: p, Data: data, Kind: kind})
+		files = append(files, File{Path: show(p), Name: p, Data: data, Kind: kind})
 		return nil
 	})
 	if err != nil {
-		skipped = append(skipped, SkippedFile{show(root), err.Error()})
+		skipped = append(skipped, hunt.Skipped{Path: show(root), Reason: err.Error()})
 	}
 	return files, skipped
 }
 
-// FindRulesOnDisk is FindRules for a path given on the command line.
-func FindRulesOnDisk(p string) ([]RuleFile, []SkippedFile) {
+// FindOnDisk is Find for a path given on the command line.
+func FindOnDisk(p string) ([]File, []hunt.Skipped) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
-		return nil, []SkippedFile{{p, err.Error()}}
+		return nil, []hunt.Skipped{{Path: p, Reason: err.Error()}}
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return nil, []SkippedFile{{p, fmt.Sprintf("cannot read rules: %v", err)}}
+		return nil, []hunt.Skipped{{Path: p, Reason: fmt.Sprintf("cannot read rules: %v", err)}}
 	}
 	dir, root := abs, "."
 	if !st.IsDir() {
 		dir, root = filepath.Dir(abs), filepath.Base(abs)
 	}
-	files, skipped := FindRules(os.DirFS(dir), root, "")
+	files, skipped := Find(os.DirFS(dir), root, "")
 	// Report paths as the user wrote them.
 	rebase := func(s string) string {
 		if root == "." {

@@ -1,8 +1,9 @@
-package hunt
+package app
 
 import (
 	"fmt"
 
+	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx"
 	"github.com/loghunt/loghunt/parsers/input"
@@ -19,15 +20,15 @@ type DiscoverOptions struct {
 // gzip archives are opened) and turns each into an Input whose units the
 // engine decodes. Paths that are not logs, or cannot be read, are returned
 // as skipped with the reason.
-func Discover(paths []string, opts DiscoverOptions) ([]Input, []SkippedFile) {
+func Discover(paths []string, opts DiscoverOptions) ([]hunt.Input, []hunt.Skipped) {
 	res, err := input.Discover(paths, opts.Input)
 	if err != nil {
-		return nil, []SkippedFile{{Path: "(options)", Reason: err.Error()}}
+		return nil, []hunt.Skipped{{Path: "(options)", Reason: err.Error()}}
 	}
-	var ins []Input
-	var skipped []SkippedFile
+	var ins []hunt.Input
+	var skipped []hunt.Skipped
 	for _, s := range res.Skipped {
-		skipped = append(skipped, SkippedFile{Path: s.Path, Reason: s.Reason})
+		skipped = append(skipped, hunt.Skipped{Path: s.Path, Reason: s.Reason})
 	}
 	for _, f := range res.Files {
 		switch f.Kind {
@@ -36,14 +37,14 @@ func Discover(paths []string, opts DiscoverOptions) ([]Input, []SkippedFile) {
 		case input.KindJSON:
 			ins = append(ins, jsonInput(f))
 		default:
-			skipped = append(skipped, SkippedFile{Path: f.Path, Reason: "unknown log type"})
+			skipped = append(skipped, hunt.Skipped{Path: f.Path, Reason: "unknown log type"})
 		}
 	}
 	return ins, skipped
 }
 
-func evtxInput(f input.File, opts DiscoverOptions) Input {
-	return Input{Path: f.Path, Kind: "evtx", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+func evtxInput(f input.File, opts DiscoverOptions) hunt.Input {
+	return hunt.Input{Path: f.Path, Kind: "evtx", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
 		c, err := f.Open()
 		if err != nil {
 			return nil, nil, err
@@ -61,8 +62,8 @@ func evtxInput(f input.File, opts DiscoverOptions) Input {
 	}}
 }
 
-func jsonInput(f input.File) Input {
-	return Input{Path: f.Path, Kind: "json", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+func jsonInput(f input.File) hunt.Input {
+	return hunt.Input{Path: f.Path, Kind: "json", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
 		c, err := f.Open()
 		if err != nil {
 			return nil, nil, err

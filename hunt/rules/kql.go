@@ -1,4 +1,4 @@
-package hunt
+package rules
 
 import (
 	"fmt"
@@ -6,12 +6,14 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loghunt/loghunt/hunt"
 )
 
-// KQLRuleDef is a KQL rule as read from a file: a Sentinel hunting-query
+// KQL is a KQL rule as read from a file: a Sentinel hunting-query
 // YAML (id, name, description, severity, tactics, relevantTechniques,
 // requiredDataConnectors, query), or a bare .kql file.
-type KQLRuleDef struct {
+type KQL struct {
 	ID          string   `yaml:"id"`
 	Name        string   `yaml:"name"`
 	Description string   `yaml:"description"`
@@ -22,15 +24,15 @@ type KQLRuleDef struct {
 	Path        string   `yaml:"-"`
 }
 
-// ParseKQLRule reads a KQL rule file. A .kql file is the query itself; its
+// ParseKQL reads a KQL rule file. A .kql file is the query itself; its
 // id and name come from the file name.
-func ParseKQLRule(f RuleFile) (*KQLRuleDef, error) {
+func ParseKQL(f File) (*KQL, error) {
 	ext := strings.ToLower(path.Ext(f.Name))
 	if ext == ".kql" || ext == ".csl" {
 		base := strings.TrimSuffix(path.Base(f.Name), path.Ext(f.Name))
-		return &KQLRuleDef{ID: base, Name: base, Query: string(f.Data), Path: f.Path}, nil
+		return &KQL{ID: base, Name: base, Query: string(f.Data), Path: f.Path}, nil
 	}
-	var d KQLRuleDef
+	var d KQL
 	if err := yaml.Unmarshal(f.Data, &d); err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
@@ -48,7 +50,7 @@ func ParseKQLRule(f RuleFile) (*KQLRuleDef, error) {
 }
 
 // Rule returns the hunt.Rule describing d.
-func (d *KQLRuleDef) Rule() *Rule {
+func (d *KQL) Rule() *hunt.Rule {
 	var tags []string
 	for _, t := range d.Tactics {
 		tags = append(tags, "tactic."+t)
@@ -56,7 +58,7 @@ func (d *KQLRuleDef) Rule() *Rule {
 	for _, t := range d.Techniques {
 		tags = append(tags, "attack."+strings.ToLower(t))
 	}
-	return &Rule{ID: d.ID, Title: d.Name, Level: severityLevel(d.Severity), Engine: "kql", Path: d.Path, Tags: tags, Description: d.Description}
+	return &hunt.Rule{ID: d.ID, Title: d.Name, Level: severityLevel(d.Severity), Engine: "kql", Path: d.Path, Tags: tags, Description: d.Description}
 }
 
 // severityLevel maps Sentinel severities onto Sigma levels.
