@@ -69,7 +69,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		failed++
 	}
 	for _, f := range plan.KQLFailed {
-		fmt.Fprintf(stdout, "NOT LOADED %s: %s\n", f.Path, f.Reason)
+		fmt.Fprintf(stdout, "NOT LOADED %v\n", f)
 		failed++
 	}
 	for _, f := range plan.RuleFilesSkipped {

@@ -29,7 +29,7 @@ func Discover(paths []string, opts DiscoverOptions) ([]hunt.Input, []hunt.Skippe
 	var ins []hunt.Input
 	var skipped []hunt.Skipped
 	for _, s := range res.Skipped {
-		skipped = append(skipped, hunt.Skipped{Path: s.Path, Reason: s.Reason})
+		skipped = append(skipped, hunt.Skipped{Path: s.Path, Reason: s.Reason, Err: s.Err})
 	}
 	for _, f := range res.Files {
 		switch f.Kind {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/kql/value"
@@ -102,11 +103,13 @@ func Prepare(cfg Config) (*Plan, error) {
 	for _, f := range kqlFiles {
 		d, err := rules.ParseKQL(f)
 		if err != nil {
-			p.KQLFailed = append(p.KQLFailed, hunt.Skipped{Path: f.Path, Reason: err.Error()})
+			sk := hunt.Skipped{Path: f.Path, Reason: err.Error(), Err: err}
+			errors.As(err, &sk)
+			p.KQLFailed = append(p.KQLFailed, sk)
 			continue
 		}
 		if reason, _ := cfg.Select.Why(rules.KQLMeta(d.Rule())); reason != "" {
-			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: d.Path, RuleID: d.ID, Reason: reason})
+			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: d.Path, Line: d.Line, RuleID: d.ID, Reason: reason})
 			continue
 		}
 		defs = append(defs, d)
