@@ -56,7 +56,7 @@ func (w *tableWalker) expr(e Expr, tab bool) {
 			w.add(x.Name)
 		}
 	case *Call:
-		_, isBuiltin := builtins[x.Name]
+		_, isBuiltin := lookupBuiltin(x.Name)
 		_, isAgg := aggregates[x.Name]
 		switch {
 		case x.Name == "materialize" || x.Name == "toscalar" || x.Name == "view":

@@ -226,7 +226,7 @@ func (r *run) isTabular(e Expr, env *scope) bool {
 		case "table":
 			return true
 		}
-		if _, ok := builtins[x.Name]; ok {
+		if _, ok := lookupBuiltin(x.Name); ok {
 			return false
 		}
 		if _, ok := aggregates[x.Name]; ok {
