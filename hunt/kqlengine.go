@@ -54,7 +54,7 @@ func newKQLEngine(defs []*KQLRuleDef, now Now) (*kqlEngine, []SkippedFile) {
 			continue
 		}
 		e.rules = append(e.rules, &kqlRule{def: d, query: q, rule: d.Rule()})
-		for _, t := range q.Tables() {
+		for _, t := range q.Tables(schema.SentinelNaming{}) {
 			if !seen[t] {
 				seen[t] = true
 				e.tables = append(e.tables, t)
