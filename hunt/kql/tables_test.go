@@ -33,7 +33,7 @@ func TestNoInit(t *testing.T) {
 		n++
 		for _, decl := range f.Decls {
 			if fd, ok := decl.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "init" {
-				t.Errorf("%s: func init: use a literal table instead", fset.Position(fd.Pos()))
+				t.Errorf("%s: an init function: use a literal table instead", fset.Position(fd.Pos()))
 			}
 		}
 		return nil
