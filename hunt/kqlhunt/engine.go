@@ -73,7 +73,7 @@ func New(defs []*rules.KQL, opts Options) (*Engine, []hunt.Skipped) {
 			continue
 		}
 		e.rules = append(e.rules, &kqlRule{def: d, query: q, rule: d.Rule()})
-		for _, t := range q.Tables() {
+		for _, t := range q.Tables(schema.SentinelNaming{}) {
 			if !seen[t] {
 				seen[t] = true
 				e.tables = append(e.tables, t)
