@@ -161,27 +161,6 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
-func TestSelectionKeepKQL(t *testing.T) {
-	r := &Rule{ID: "x", Level: "medium", Tags: []string{"attack.t1102"}}
-	tests := []struct {
-		sel  Selection
-		want bool
-	}{
-		{Selection{}, true},
-		{Selection{MinLevel: "high"}, false},
-		{Selection{MinLevel: "low"}, true},
-		{Selection{ExcludeIDs: []string{"X"}}, false},
-		{Selection{Tags: []string{"ATTACK.T1102"}}, true},
-		{Selection{Tags: []string{"attack.t1059"}}, false},
-		{Selection{Status: []string{"stable"}}, true},
-	}
-	for _, tt := range tests {
-		if got := tt.sel.keep(r); got != tt.want {
-			t.Errorf("%+v: keep = %v, want %v", tt.sel, got, tt.want)
-		}
-	}
-}
-
 // TestRunReportsReleaseErrors: a file that fails to close after its last
 // unit is reported, also while other workers account for its other units.
 func TestRunReportsReleaseErrors(t *testing.T) {

@@ -1,13 +1,3 @@
-// Package hunt runs rules over events and returns hits.
-//
-// The Engine decodes the units of every input (EVTX chunks, JSON files) on a
-// pool of workers, passes each event to the per-event matchers (Sigma), feeds
-// the observers (KQL table builders), and then runs the finishers
-// (correlations, KQL queries) once every event has been seen. Hits come back
-// sorted by time, source and record, whatever the number of workers.
-//
-// hunt may import parsers and its own sub-packages; parsers never imports
-// hunt, and nothing imports cmd.
 package hunt
 
 import (

@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/app"
 	"github.com/loghunt/loghunt/hunt/output"
+	"github.com/loghunt/loghunt/hunt/rules"
 )
 
 const huntSynopsis = `Usage: loghunt hunt [flags] PATH...
@@ -103,7 +105,7 @@ func (f *huntFlags) validate(paths []string) error {
 			return usagef("-r takes a rule file or a directory of rules", "rules path %s: %v", r, errors.Unwrap(err))
 		}
 	}
-	if f.minLevel != "" && !hunt.ValidLevel(f.minLevel) {
+	if f.minLevel != "" && !rules.ValidLevel(f.minLevel) {
 		return usagef("levels are informational, low, medium, high, critical", "unknown --min-level %q", f.minLevel)
 	}
 	return nil
@@ -139,21 +141,21 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // prepare validates the flags and paths and returns the output format and
 // the engine's configuration.
-func (f *huntFlags) prepare(paths []string) (output.Format, hunt.Config, error) {
+func (f *huntFlags) prepare(paths []string) (output.Format, app.Config, error) {
 	if err := f.validate(paths); err != nil {
-		return "", hunt.Config{}, err
+		return "", app.Config{}, err
 	}
 	format, err := f.outputFormat()
 	if err != nil {
-		return "", hunt.Config{}, err
+		return "", app.Config{}, err
 	}
 	cfg, err := f.config(paths)
 	return format, cfg, err
 }
 
 // run prepares and runs a hunt, with a progress bar on a terminal unless -q.
-func (f *huntFlags) run(ctx context.Context, cfg hunt.Config, stderr io.Writer) (*hunt.Plan, *hunt.Result, error) {
-	plan, err := hunt.Prepare(cfg)
+func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer) (*app.Plan, *hunt.Result, error) {
+	plan, err := app.Prepare(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -179,8 +181,8 @@ func (f *huntFlags) run(ctx context.Context, cfg hunt.Config, stderr io.Writer) 
 }
 
 // config turns flags into the engine's configuration.
-func (f *huntFlags) config(paths []string) (hunt.Config, error) {
-	cfg := hunt.Config{
+func (f *huntFlags) config(paths []string) (app.Config, error) {
+	cfg := app.Config{
 		Paths:      paths,
 		RulePaths:  f.rules,
 		NoBundled:  f.noBundled,
@@ -188,12 +190,12 @@ func (f *huntFlags) config(paths []string) (hunt.Config, error) {
 		ShowHidden: f.allMatches,
 		Threads:    f.threads,
 		Carve:      f.carve,
-		Select: hunt.Selection{
+		Select: rules.Selection{
 			MinLevel: f.minLevel, Status: f.status, Tags: f.tags, ExcludeIDs: f.exclude,
 		},
 		ExpandFile: f.expandFile,
 	}
-	now, err := hunt.ParseNow(f.now)
+	now, err := app.ParseNow(f.now)
 	if err != nil {
 		return cfg, usagef("use --now 2024-05-01T00:00:00Z or --now wallclock", "%v", err)
 	}

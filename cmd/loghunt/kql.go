@@ -6,9 +6,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/loghunt/loghunt/hunt"
-	"github.com/loghunt/loghunt/hunt/kql"
+	"github.com/loghunt/loghunt/hunt/kqlhunt"
 	"github.com/loghunt/loghunt/hunt/output"
+	"github.com/loghunt/loghunt/hunt/rules"
 )
 
 const kqlSynopsis = `Usage: loghunt kql [flags] 'QUERY' PATH...
@@ -35,21 +35,21 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	var def *hunt.KQLRuleDef
+	var def *rules.KQL
 	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return err
 		}
-		kind, _ := hunt.ClassifyRule(file, data)
-		if kind == hunt.SigmaRule {
+		kind, _ := rules.Classify(file, data)
+		if kind == rules.KindSigma {
 			return usagef("run Sigma rules with loghunt hunt -r "+file, "%s is a Sigma rule, not a KQL query", file)
 		}
-		if kind == hunt.NotARule {
-			kind = hunt.KQLRule // any other extension: the file is the query text
+		if kind == rules.KindNone {
+			kind = rules.KindKQL // any other extension: the file is the query text
 			file += ".kql"
 		}
-		def, err = hunt.ParseKQLRule(hunt.RuleFile{Path: file, Name: file, Data: data, Kind: kind})
+		def, err = rules.ParseKQL(rules.File{Path: file, Name: file, Data: data, Kind: kind})
 		if err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if len(pos) == 0 {
 			return usagef("give the query as the first argument, in single quotes, or use -f FILE.kql", "no query")
 		}
-		def = &hunt.KQLRuleDef{ID: "query", Name: "query", Query: pos[0], Path: "command line"}
+		def = &rules.KQL{ID: "query", Name: "query", Query: pos[0], Path: "command line"}
 		pos = pos[1:]
 	}
 	format, cfg, err := f.prepare(pos)
@@ -65,16 +65,17 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	// A query that does not parse fails before any input is read.
-	if _, err := kql.Parse(def.Query); err != nil {
-		return fmt.Errorf("%s: query does not parse: %w", def.Path, err)
+	if _, sk := kqlhunt.Parse(def); sk != nil {
+		sk.RuleID = "" // the one query of the run
+		return sk
 	}
-	cfg.NoBundled, cfg.NoSigma, cfg.Queries = true, true, []*hunt.KQLRuleDef{def}
+	cfg.NoBundled, cfg.NoSigma, cfg.Queries = true, true, []*rules.KQL{def}
 	plan, res, err := f.run(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	if len(plan.KQLFailed) > 0 {
-		return fmt.Errorf("%s", plan.KQLFailed[0].Reason)
+		return plan.KQLFailed[0]
 	}
 	t := plan.KQLResult(def)
 	if t == nil {
@@ -91,7 +92,7 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		w = fh
 	}
-	if err := output.WriteResult(w, format, t, hunt.FormatCell); err != nil {
+	if err := output.WriteResult(w, format, t, kqlhunt.FormatCell); err != nil {
 		if fh != nil {
 			fh.Close()
 		}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
-	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/app"
+	"github.com/loghunt/loghunt/hunt/rules"
 	"github.com/loghunt/loghunt/hunt/sigma"
 )
 
@@ -39,7 +41,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bundled := fs.Bool("bundled", false, "also check the rules embedded in loghunt")
 	verbose := fs.Bool("v", false, "list every loaded rule too")
 	noFieldWarn := fs.Bool("no-field-warnings", false, "do not list the rules that name fields some of their event sources lack (the summary still counts them)")
-	var sel hunt.Selection
+	var sel rules.Selection
 	fs.StringVar(&sel.MinLevel, "min-level", "", "apply --min-level as hunt does")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
@@ -48,7 +50,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(paths) == 0 && !*bundled {
 		return usagef("give a rules file or directory, or --bundled", "no rules to check")
 	}
-	plan, err := hunt.Prepare(hunt.Config{RulePaths: paths, NoBundled: !*bundled, Select: sel})
+	plan, err := app.Prepare(app.Config{RulePaths: paths, NoBundled: !*bundled, Select: sel})
 	if err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		failed++
 	}
 	for _, f := range plan.KQLFailed {
-		fmt.Fprintf(stdout, "NOT LOADED %s: %s\n", f.Path, f.Reason)
+		fmt.Fprintf(stdout, "NOT LOADED %v\n", f)
 		failed++
 	}
 	for _, f := range plan.RuleFilesSkipped {
@@ -116,6 +118,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for k, v := range rep.SkippedBy {
 			why = append(why, fmt.Sprintf("%s %d", k, v))
 		}
+		slices.Sort(why)
 		fmt.Fprintf(stdout, "  %d deselected (%s)\n", plan.Deselected, strings.Join(why, ", "))
 	}
 	if failed > 0 {

@@ -25,8 +25,6 @@ type aggDef struct {
 	make   func(args []*cexpr) func() aggState
 }
 
-var aggregates map[string]aggDef
-
 func fixedType(t value.Type) func([]*cexpr) value.Type {
 	return func([]*cexpr) value.Type { return t }
 }
@@ -40,97 +38,110 @@ func argType(i int) func([]*cexpr) value.Type {
 	}
 }
 
-func init() {
-	aggregates = map[string]aggDef{
-		"count": {prefix: "count_", min: 0, max: 1, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &countAgg{} }
-		}},
-		"countif": {prefix: "countif_", min: 1, max: 1, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &countAgg{pred: a[0].fn} }
-		}},
-		"dcount": {prefix: "dcount_", min: 1, max: 2, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &dcountAgg{x: a[0].fn, seen: map[string]struct{}{}} }
-		}},
-		"dcountif": {prefix: "dcountif_", min: 2, max: 3, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &dcountAgg{x: a[0].fn, pred: a[1].fn, seen: map[string]struct{}{}} }
-		}},
-		"count_distinct": {prefix: "count_distinct_", min: 1, max: 1, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &dcountAgg{x: a[0].fn, seen: map[string]struct{}{}} }
-		}},
-		"min": {prefix: "min_", min: 1, max: 1, typ: argType(0), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &extremeAgg{x: a[0].fn, sign: -1} }
-		}},
-		"max": {prefix: "max_", min: 1, max: 1, typ: argType(0), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &extremeAgg{x: a[0].fn, sign: 1} }
-		}},
-		"minif": {prefix: "minif_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &extremeAgg{x: a[0].fn, pred: a[1].fn, sign: -1} }
-		}},
-		"maxif": {prefix: "maxif_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &extremeAgg{x: a[0].fn, pred: a[1].fn, sign: 1} }
-		}},
-		"sum": {prefix: "sum_", min: 1, max: 1, typ: sumType, make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &sumAgg{x: a[0].fn} }
-		}},
-		"sumif": {prefix: "sumif_", min: 2, max: 2, typ: sumType, make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &sumAgg{x: a[0].fn, pred: a[1].fn} }
-		}},
-		"avg": {prefix: "avg_", min: 1, max: 1, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &sumAgg{x: a[0].fn, avg: true} }
-		}},
-		"avgif": {prefix: "avgif_", min: 2, max: 2, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &sumAgg{x: a[0].fn, pred: a[1].fn, avg: true} }
-		}},
-		"make_set": {prefix: "set_", min: 1, max: 2, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
-			lim := limitArg(a, 1)
-			return func() aggState { return &listAgg{x: a[0].fn, set: true, limit: lim, seen: map[string]struct{}{}} }
-		}},
-		"make_set_if": {prefix: "set_", min: 2, max: 3, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
-			lim := limitArg(a, 2)
-			return func() aggState {
-				return &listAgg{x: a[0].fn, pred: a[1].fn, set: true, limit: lim, seen: map[string]struct{}{}}
-			}
-		}},
-		"make_list": {prefix: "list_", min: 1, max: 2, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
-			lim := limitArg(a, 1)
-			return func() aggState { return &listAgg{x: a[0].fn, limit: lim} }
-		}},
-		"make_list_if": {prefix: "list_", min: 2, max: 3, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
-			lim := limitArg(a, 2)
-			return func() aggState { return &listAgg{x: a[0].fn, pred: a[1].fn, limit: lim} }
-		}},
-		"make_bag": {prefix: "bag_", min: 1, max: 2, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &bagAgg{x: a[0].fn} }
-		}},
-		"any": {prefix: "any_", min: 1, max: -1, typ: argType(0), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &anyAgg{x: a[0].fn} }
-		}},
-		"anyif": {prefix: "anyif_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &anyAgg{x: a[0].fn, pred: a[1].fn} }
-		}},
-		"stdev": {prefix: "stdev_", min: 1, max: 1, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &varAgg{x: a[0].fn, sqrt: true} }
-		}},
-		"variance": {prefix: "variance_", min: 1, max: 1, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
-			return func() aggState { return &varAgg{x: a[0].fn} }
-		}},
-		"percentile": {prefix: "percentile_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
-			p, _ := num(a[1].val)
-			return func() aggState { return &pctAgg{x: a[0].fn, ps: []float64{p}} }
-		}},
-	}
-	aggregates["makeset"] = aggregates["make_set"]
-	aggregates["makelist"] = aggregates["make_list"]
-	aggregates["take_any"] = aggregates["any"]
-	aggregates["take_anyif"] = aggregates["anyif"]
-	aggregates["make_bag_if"] = aggregates["make_bag"]
-	// arg_max and arg_min are compiled by summarize itself (several columns).
-	aggregates["arg_max"] = aggDef{min: 2, max: -1}
-	aggregates["arg_min"] = aggDef{min: 2, max: -1}
-	aggregates["argmax"] = aggDef{min: 2, max: -1}
-	aggregates["argmin"] = aggDef{min: 2, max: -1}
-	aggregates["percentiles"] = aggDef{min: 2, max: -1}
+// aggregates are the aggregate functions summarize knows, by name.
+var aggregates = map[string]aggDef{
+	"count": {prefix: "count_", min: 0, max: 1, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &countAgg{} }
+	}},
+	"countif": {prefix: "countif_", min: 1, max: 1, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &countAgg{pred: a[0].fn} }
+	}},
+	"dcount": {prefix: "dcount_", min: 1, max: 2, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &dcountAgg{x: a[0].fn, seen: map[string]struct{}{}} }
+	}},
+	"dcountif": {prefix: "dcountif_", min: 2, max: 3, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &dcountAgg{x: a[0].fn, pred: a[1].fn, seen: map[string]struct{}{}} }
+	}},
+	"count_distinct": {prefix: "count_distinct_", min: 1, max: 1, typ: fixedType(value.Long), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &dcountAgg{x: a[0].fn, seen: map[string]struct{}{}} }
+	}},
+	"min": {prefix: "min_", min: 1, max: 1, typ: argType(0), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &extremeAgg{x: a[0].fn, sign: -1} }
+	}},
+	"max": {prefix: "max_", min: 1, max: 1, typ: argType(0), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &extremeAgg{x: a[0].fn, sign: 1} }
+	}},
+	"minif": {prefix: "minif_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &extremeAgg{x: a[0].fn, pred: a[1].fn, sign: -1} }
+	}},
+	"maxif": {prefix: "maxif_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &extremeAgg{x: a[0].fn, pred: a[1].fn, sign: 1} }
+	}},
+	"sum": {prefix: "sum_", min: 1, max: 1, typ: sumType, make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &sumAgg{x: a[0].fn} }
+	}},
+	"sumif": {prefix: "sumif_", min: 2, max: 2, typ: sumType, make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &sumAgg{x: a[0].fn, pred: a[1].fn} }
+	}},
+	"avg": {prefix: "avg_", min: 1, max: 1, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &sumAgg{x: a[0].fn, avg: true} }
+	}},
+	"avgif": {prefix: "avgif_", min: 2, max: 2, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &sumAgg{x: a[0].fn, pred: a[1].fn, avg: true} }
+	}},
+	"make_set": aggMakeSet,
+	"make_set_if": {prefix: "set_", min: 2, max: 3, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
+		lim := limitArg(a, 2)
+		return func() aggState {
+			return &listAgg{x: a[0].fn, pred: a[1].fn, set: true, limit: lim, seen: map[string]struct{}{}}
+		}
+	}},
+	"make_list": aggMakeList,
+	"make_list_if": {prefix: "list_", min: 2, max: 3, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
+		lim := limitArg(a, 2)
+		return func() aggState { return &listAgg{x: a[0].fn, pred: a[1].fn, limit: lim} }
+	}},
+	"make_bag": aggMakeBag,
+	"any":      aggAny,
+	"anyif":    aggAnyIf,
+	"stdev": {prefix: "stdev_", min: 1, max: 1, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &varAgg{x: a[0].fn, sqrt: true} }
+	}},
+	"variance": {prefix: "variance_", min: 1, max: 1, typ: fixedType(value.Real), make: func(a []*cexpr) func() aggState {
+		return func() aggState { return &varAgg{x: a[0].fn} }
+	}},
+	"percentile": {prefix: "percentile_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
+		p, _ := num(a[1].val)
+		return func() aggState { return &pctAgg{x: a[0].fn, ps: []float64{p}} }
+	}},
+	"makeset":     aggMakeSet,
+	"makelist":    aggMakeList,
+	"take_any":    aggAny,
+	"take_anyif":  aggAnyIf,
+	"make_bag_if": aggMakeBag,
+	// arg_max, arg_min and percentiles are compiled by summarize itself
+	// (several columns).
+	"arg_max":     {min: 2, max: -1},
+	"arg_min":     {min: 2, max: -1},
+	"argmax":      {min: 2, max: -1},
+	"argmin":      {min: 2, max: -1},
+	"percentiles": {min: 2, max: -1},
 }
+
+// The aggregates below answer to two names each (make_set and makeset,
+// any and take_any, ...).
+
+var aggMakeSet = aggDef{prefix: "set_", min: 1, max: 2, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
+	lim := limitArg(a, 1)
+	return func() aggState { return &listAgg{x: a[0].fn, set: true, limit: lim, seen: map[string]struct{}{}} }
+}}
+
+var aggMakeList = aggDef{prefix: "list_", min: 1, max: 2, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
+	lim := limitArg(a, 1)
+	return func() aggState { return &listAgg{x: a[0].fn, limit: lim} }
+}}
+
+var aggMakeBag = aggDef{prefix: "bag_", min: 1, max: 2, typ: fixedType(value.Dynamic), make: func(a []*cexpr) func() aggState {
+	return func() aggState { return &bagAgg{x: a[0].fn} }
+}}
+
+var aggAny = aggDef{prefix: "any_", min: 1, max: -1, typ: argType(0), make: func(a []*cexpr) func() aggState {
+	return func() aggState { return &anyAgg{x: a[0].fn} }
+}}
+
+var aggAnyIf = aggDef{prefix: "anyif_", min: 2, max: 2, typ: argType(0), make: func(a []*cexpr) func() aggState {
+	return func() aggState { return &anyAgg{x: a[0].fn, pred: a[1].fn} }
+}}
 
 func sumType(a []*cexpr) value.Type {
 	switch a[0].typ {

@@ -67,7 +67,7 @@ func TestCorpusRunAttackSamples(t *testing.T) {
 		q, err := kql.Parse(string(b))
 		qs = append(qs, parsed{filepath.Base(f), q, err})
 		if err == nil {
-			for _, name := range q.Tables() {
+			for _, name := range q.Tables(schema.SentinelNaming{}) {
 				if !seen[name] {
 					seen[name] = true
 					tables = append(tables, name)

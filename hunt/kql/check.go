@@ -11,10 +11,15 @@ import (
 
 // Tables returns the names of the catalog tables the query may read, as
 // spelled in the query, in order of first appearance: plain table
-// references and function-style ones such as _Im_NetworkSession(...).
-// Names bound by let are not included. An engine materializes only these.
-func (q *Query) Tables() []string {
-	w := &tableWalker{bound: map[string]bool{}, seen: map[string]bool{}, funcs: map[string]*FuncDef{}}
+// references, function-style ones such as T(starttime=ago(1d)), and calls
+// of the table functions of names (Naming.TableFunction) wherever they
+// appear. Names bound by let are not included. An engine materializes only
+// these. A nil names knows no table functions.
+func (q *Query) Tables(names Naming) []string {
+	if names == nil {
+		names = plainNaming{}
+	}
+	w := &tableWalker{names: names, bound: map[string]bool{}, seen: map[string]bool{}, funcs: map[string]*FuncDef{}}
 	for _, l := range q.Lets {
 		w.bound[l.Name] = true
 		if f, ok := l.X.(*FuncDef); ok {
@@ -29,6 +34,7 @@ func (q *Query) Tables() []string {
 }
 
 type tableWalker struct {
+	names Naming
 	bound map[string]bool
 	funcs map[string]*FuncDef
 	seen  map[string]bool
@@ -56,13 +62,13 @@ func (w *tableWalker) expr(e Expr, tab bool) {
 			w.add(x.Name)
 		}
 	case *Call:
-		_, isBuiltin := builtins[x.Name]
+		_, isBuiltin := lookupBuiltin(x.Name)
 		_, isAgg := aggregates[x.Name]
 		switch {
 		case x.Name == "materialize" || x.Name == "toscalar" || x.Name == "view":
 			w.exprs(x.Args, true)
 			return
-		case !isBuiltin && !isAgg && !w.bound[x.Name] && (tab || strings.HasPrefix(x.Name, "_Im_") || strings.HasPrefix(x.Name, "_ASim_")):
+		case !isBuiltin && !isAgg && !w.bound[x.Name] && (tab || w.names.TableFunction(x.Name)):
 			w.add(x.Name)
 		}
 		f := w.funcs[x.Name]
@@ -197,6 +203,7 @@ func (s schemaOnly) Values(table, column string) ([]string, bool) {
 // analysis is reported as the last warning.
 func Check(q *Query, cat Catalog) []Warning {
 	r := newRun(context.Background(), schemaOnly{cat}, Options{Now: time.Unix(0, 0)})
+	r.naming = namingOf(cat) // schemaOnly hides it
 	r.dry = true
 	_, err := r.query(q)
 	if err != nil {

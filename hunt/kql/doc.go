@@ -28,6 +28,14 @@
 // make-series, top-nested, find, evaluate pivot and other plugins parse but
 // fail at Run with ErrUnsupported.
 //
+// The language knows no workspace's naming conventions. A Catalog that
+// implements Naming says which other spellings and function-style calls
+// denote its tables (hunt/kql/schema's catalog answers with Microsoft
+// Sentinel's ASIM names); Query.Tables takes the same Naming.
+//
+// Scalar functions are literal tables, one per family (funcs_string.go,
+// funcs_datetime.go, ...); call.go checks arguments and compiles calls.
+//
 // Unknown columns evaluate to null and are reported as warnings (an error
 // with Options.Strict); unknown tables are errors from Run and warnings
 // from Check.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loghunt/loghunt/hunt/kql/schema"
 	"github.com/loghunt/loghunt/hunt/kql/value"
 )
 
@@ -13,7 +14,7 @@ import (
 func scalar(t *testing.T, expr string) string {
 	t.Helper()
 	q := mustParse(t, "print r = "+expr)
-	res, _ := mustRun(t, q, NewMapCatalog())
+	res, _ := mustRun(t, q, NewMapCatalog().SetNaming(schema.SentinelNaming{}))
 	if len(res.Rows) != 1 {
 		t.Fatalf("print returned %d rows", len(res.Rows))
 	}
@@ -111,7 +112,7 @@ func TestScalarFunctions(t *testing.T) {
 }
 
 func TestTabularOperators(t *testing.T) {
-	cat := NewMapCatalog(processTable(), networkTable())
+	cat := NewMapCatalog(processTable(), networkTable()).SetNaming(schema.SentinelNaming{})
 	tests := []struct {
 		name, query string
 		col         string
@@ -167,7 +168,7 @@ func TestTabularOperators(t *testing.T) {
 		{"column_ifexists", `DeviceProcessEvents | extend x = column_ifexists("Nope", "dflt") | take 1`, "x", "dflt"},
 		{"imProcessCreation alias", `imProcessCreation | count`, "Count", "0"},
 	}
-	extra := NewMapCatalog(processTable(), networkTable(), &value.Table{Name: "imProcessCreate"})
+	extra := NewMapCatalog(processTable(), networkTable(), &value.Table{Name: "imProcessCreate"}).SetNaming(schema.SentinelNaming{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Catalog(cat)
@@ -230,7 +231,7 @@ func TestErrorsAndWarnings(t *testing.T) {
 	// Tables lists catalog tables only
 	q = mustParse(t, `let a = DeviceProcessEvents | where x > 1; let f = (T:(*)) { T };
 union a, (_Im_NetworkSession(starttime=ago(1d)) | where y has "z"), f(SecurityEvent)`)
-	if got := strings.Join(q.Tables(), ","); got != "DeviceProcessEvents,_Im_NetworkSession,SecurityEvent" {
+	if got := strings.Join(q.Tables(schema.SentinelNaming{}), ","); got != "DeviceProcessEvents,_Im_NetworkSession,SecurityEvent" {
 		t.Errorf("Tables() = %s", got)
 	}
 	// cancellation

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loghunt/loghunt/hunt/kql/schema"
 )
 
 // FuzzParse checks that Parse never panics, that it returns either a query
@@ -31,7 +33,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add(`T | where a has "x" or b in~ ("y") | summarize count() by bin(t, 1h)`)
-	cat := NewMapCatalog(processTable(), networkTable())
+	cat := NewMapCatalog(processTable(), networkTable()).SetNaming(schema.SentinelNaming{})
 	f.Fuzz(func(t *testing.T, src string) {
 		q, err := Parse(src)
 		if err != nil {
@@ -50,7 +52,7 @@ func FuzzParse(f *testing.F) {
 		if q == nil {
 			t.Fatal("nil query without error")
 		}
-		_ = q.Tables()
+		_ = q.Tables(schema.SentinelNaming{})
 		for _, w := range Check(q, cat) {
 			if strings.Contains(w.Msg, "internal error") {
 				t.Fatalf("Check: %s", w.Msg)

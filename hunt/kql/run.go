@@ -77,6 +77,7 @@ func failWrap(p Pos, err error, format string, a ...any) {
 type run struct {
 	ctx       context.Context
 	cat       Catalog
+	naming    Naming
 	opts      Options
 	now       time.Time
 	maxRows   int
@@ -159,7 +160,7 @@ func newRun(ctx context.Context, cat Catalog, opts Options) *run {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r := &run{ctx: ctx, cat: cat, opts: opts, seen: map[string]bool{}, opaque: map[*value.Table]bool{}, valueSets: map[string][]string{}}
+	r := &run{ctx: ctx, cat: cat, naming: namingOf(cat), opts: opts, seen: map[string]bool{}, opaque: map[*value.Table]bool{}, valueSets: map[string][]string{}}
 	r.now = opts.Now.UTC()
 	if opts.Now.IsZero() {
 		r.now = time.Now().UTC()
@@ -226,7 +227,7 @@ func (r *run) isTabular(e Expr, env *scope) bool {
 		case "table":
 			return true
 		}
-		if _, ok := builtins[x.Name]; ok {
+		if _, ok := lookupBuiltin(x.Name); ok {
 			return false
 		}
 		if _, ok := aggregates[x.Name]; ok {
@@ -235,7 +236,7 @@ func (r *run) isTabular(e Expr, env *scope) bool {
 		if _, ok := r.cat.Columns(x.Name); ok {
 			return true
 		}
-		return strings.HasPrefix(x.Name, "_Im_") || strings.HasPrefix(x.Name, "_ASim_") || strings.HasPrefix(x.Name, "im") || strings.HasPrefix(x.Name, "ASim")
+		return r.naming.TableName(x.Name)
 	}
 	return false
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loghunt/loghunt/hunt/kql/schema"
 	"github.com/loghunt/loghunt/hunt/kql/value"
 )
 
@@ -65,7 +66,7 @@ func syntheticCatalog(t testing.TB, shared string) *MapCatalog {
 	proc := *tables["imProcessCreate"]
 	proc.Name = "imProcess"
 	list = append(list, &proc)
-	cat := NewMapCatalog(list...)
+	cat := NewMapCatalog(list...).SetNaming(schema.SentinelNaming{})
 	cat.SetValues("imNetworkSession", "NetworkDirection", "Inbound", "Outbound", "Local", "External", "NA")
 	return cat
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loghunt/loghunt/hunt/kql/schema"
 	"github.com/loghunt/loghunt/hunt/kql/value"
 )
 
@@ -103,7 +104,7 @@ func networkTable() *value.Table {
 }
 
 func seedCatalog() *MapCatalog {
-	cat := NewMapCatalog(processTable(), networkTable())
+	cat := NewMapCatalog(processTable(), networkTable()).SetNaming(schema.SentinelNaming{})
 	cat.SetValues("imNetworkSession", "NetworkDirection", "Inbound", "Outbound", "Local", "External", "NA")
 	return cat
 }
@@ -123,7 +124,7 @@ func TestSeedQueries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			q := mustParse(t, readTestdata(t, tt.file))
-			if got := q.Tables(); len(got) != 1 || got[0] != "DeviceProcessEvents" {
+			if got := q.Tables(schema.SentinelNaming{}); len(got) != 1 || got[0] != "DeviceProcessEvents" {
 				t.Errorf("Tables() = %v", got)
 			}
 			res, warns := mustRun(t, q, cat)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // Format names an output format.
@@ -65,16 +66,7 @@ func formatTime(t time.Time) string {
 
 // keyFields are shown in the details column when the event (or KQL result
 // row) has them, in this order, after the fields the rule matched on.
-var keyFields = []string{
-	"Image", "NewProcessName", "CommandLine", "ParentImage", "ParentProcessName", "User",
-	"SubjectUserName", "TargetUserName", "DestinationHostname", "DestinationIp", "DestinationPort",
-	"TargetFilename", "TargetObject", "QueryName", "ImageLoaded", "ServiceName", "ScriptBlockText",
-	// KQL result columns (Defender and ASIM tables)
-	"FolderPath", "ProcessCommandLine", "AccountDomain", "AccountName", "InitiatingProcessFolderPath",
-	"InitiatingProcessCommandLine", "RemoteUrl", "RemoteIP", "RemotePort", "SrcProcessName",
-	"DstProcessName", "DstHostname", "DstIpAddr", "DstPortNumber", "TargetProcessName",
-	"TargetProcessCommandLine", "ActorUsername", "RegistryKey", "RegistryValueName",
-}
+var keyFields = winevent.KeyFields
 
 // maxRowDetails bounds how many KQL result columns the details column
 // shows when none of the key fields is among them.

@@ -33,9 +33,10 @@
 //     value of the event contains the keyword (wildcards allowed). The
 //     rendered event message is not searched: parsers do not render it.
 //
-// Routing (logsources.yml, embedded): a rule runs only on events of the
-// channels and event IDs its logsource maps to; process_creation runs on
-// Sysmon 1 and on Security 4688, where Image, ParentImage, ProcessId,
+// Routing (logsources.yml, embedded, with the channels of each service and
+// the field mappings from parsers/winevent): a rule runs only on events of
+// the channels and event IDs its logsource maps to; process_creation runs
+// on Sysmon 1 and on Security 4688, where Image, ParentImage, ProcessId,
 // ParentProcessId, IntegrityLevel and User are computed from the 4688
-// fields without modifying the event.
+// fields (winevent.Security4688) without modifying the event.
 package sigma

@@ -1,12 +1,11 @@
 package sigma
 
 import (
-	_ "embed"
 	"fmt"
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // The field check reports, at load time, the fields a rule's detection
@@ -14,21 +13,11 @@ import (
 // such a field cannot match there, and a filter on it never excludes: the
 // rule still loads and runs unchanged, but the user is told rather than
 // left to guess. The fields each source provides are data
-// (sourcefields.yml, embedded); a source that is not listed there has an
-// unknown field set and is never reported.
-
-//go:embed sourcefields.yml
-var sourceFieldsYAML []byte
-
-// sourceFieldsFile is the decoded sourcefields.yml.
-type sourceFieldsFile struct {
-	Common  []string `yaml:"common"`
-	Sources []struct {
-		Channel string              `yaml:"channel"`
-		Label   string              `yaml:"label"`
-		Events  map[uint32][]string `yaml:"events"`
-	} `yaml:"sources"`
-}
+// (winevent.SystemFields and winevent.Sources); a source that is not
+// listed there has an unknown field set and is never reported. Names
+// compare case-insensitively, as the matcher's fallback does. A route with
+// a field mapping also provides the mapped names (Security 4688: Image,
+// ParentImage, ProcessId, ...); they are added from the routing table.
 
 // knownSource is the field set of one channel and event ID.
 type knownSource struct {
@@ -39,29 +28,27 @@ type knownSource struct {
 // sourceTable maps a channel (lower-case) and event ID to its field set.
 type sourceTable map[bucketKey]*knownSource
 
-// loadSourceFields decodes and validates the embedded source field table.
-// The data is ours, so an error is a build bug, returned rather than
-// panicking.
+// loadSourceFields builds the source field table from winevent. The data
+// is ours, so an error is a build bug, returned rather than panicking.
 func loadSourceFields() (sourceTable, error) {
-	var f sourceFieldsFile
-	if err := yaml.Unmarshal(sourceFieldsYAML, &f); err != nil {
-		return nil, fmt.Errorf("sourcefields.yml: %w", err)
-	}
-	if len(f.Common) == 0 {
-		return nil, fmt.Errorf("sourcefields.yml: no common fields")
+	if len(winevent.SystemFields) == 0 {
+		return nil, fmt.Errorf("winevent: no system fields")
 	}
 	t := sourceTable{}
-	for _, s := range f.Sources {
+	for _, s := range winevent.Sources {
 		if s.Channel == "" || s.Label == "" || len(s.Events) == 0 {
-			return nil, fmt.Errorf("sourcefields.yml: source %q needs a channel, a label and events", s.Channel)
+			return nil, fmt.Errorf("winevent: source %q needs a channel, a label and events", s.Channel)
 		}
-		for id, names := range s.Events {
-			key := bucketKey{strings.ToLower(s.Channel), int64(id)}
+		for _, ev := range s.Events {
+			key := bucketKey{strings.ToLower(s.Channel), int64(ev.ID)}
 			if t[key] != nil {
-				return nil, fmt.Errorf("sourcefields.yml: %s %d is listed twice", s.Channel, id)
+				return nil, fmt.Errorf("winevent: %s %d is listed twice", s.Channel, ev.ID)
 			}
-			ks := &knownSource{label: fmt.Sprintf("%s %d", s.Label, id), fields: map[string]bool{}}
-			for _, n := range append(append([]string(nil), f.Common...), names...) {
+			ks := &knownSource{label: fmt.Sprintf("%s %d", s.Label, ev.ID), fields: map[string]bool{}}
+			for _, f := range winevent.SystemFields {
+				ks.fields[strings.ToLower(f.Name)] = true
+			}
+			for _, n := range ev.Fields {
 				ks.fields[strings.ToLower(n)] = true
 			}
 			t[key] = ks

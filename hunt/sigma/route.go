@@ -3,9 +3,9 @@ package sigma
 import (
 	_ "embed"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"github.com/loghunt/loghunt/parsers/winevent"
 	"gopkg.in/yaml.v3"
 )
 
@@ -13,25 +13,28 @@ import (
 var logsourcesYAML []byte
 
 // routeSpec is one channel/event-ID combination a logsource can match.
+// Channels are filled from Service by loadRouting.
 type routeSpec struct {
-	Channels []string            `yaml:"channels"`
+	Service  string              `yaml:"service"`
 	EventIDs []uint32            `yaml:"event_ids"`
 	Where    map[string][]string `yaml:"where"`
 	Mapping  string              `yaml:"mapping"`
+	Channels []string            `yaml:"-"`
 }
 
-// mappedField computes one rule field from other event fields.
+// mappedField computes one rule field from other event fields: a field
+// of a winevent.Mapping.
 type mappedField struct {
-	From    []string `yaml:"from"`
-	Convert string   `yaml:"convert"`
-	Sep     string   `yaml:"sep"`
+	From []string
+	f    *winevent.FieldMap
 }
 
-// routingTable is the decoded logsources.yml.
+// routingTable is the decoded logsources.yml, with the services' channels
+// and the field mappings from parsers/winevent.
 type routingTable struct {
 	Categories map[string][]routeSpec             `yaml:"categories"`
-	Services   map[string][]string                `yaml:"services"`
-	Mappings   map[string]map[string]*mappedField `yaml:"mappings"`
+	Services   map[string][]string                `yaml:"-"`
+	Mappings   map[string]map[string]*mappedField `yaml:"-"`
 }
 
 // loadRouting decodes and validates the embedded routing table. It is
@@ -42,22 +45,33 @@ func loadRouting() (*routingTable, error) {
 	if err := yaml.Unmarshal(logsourcesYAML, &t); err != nil {
 		return nil, fmt.Errorf("logsources.yml: %w", err)
 	}
-	for cat, specs := range t.Categories {
-		for _, s := range specs {
-			if s.Mapping != "" && t.Mappings[s.Mapping] == nil {
-				return nil, fmt.Errorf("logsources.yml: category %s names unknown mapping %q", cat, s.Mapping)
-			}
+	t.Services = map[string][]string{}
+	for _, c := range winevent.Channels {
+		for _, s := range c.Services {
+			t.Services[s] = append(t.Services[s], c.Name)
 		}
 	}
-	for name, m := range t.Mappings {
-		for f, mf := range m {
-			switch mf.Convert {
-			case "", "hex", "integrity_sid", "join":
-			default:
-				return nil, fmt.Errorf("logsources.yml: mapping %s.%s: unknown convert %q", name, f, mf.Convert)
+	t.Mappings = map[string]map[string]*mappedField{}
+	for _, m := range winevent.Mappings {
+		fields := map[string]*mappedField{}
+		for i := range m.Fields {
+			f := &m.Fields[i]
+			if len(f.From) == 0 {
+				return nil, fmt.Errorf("winevent mapping %s.%s: no source field", m.Name, f.Field)
 			}
-			if len(mf.From) == 0 {
-				return nil, fmt.Errorf("logsources.yml: mapping %s.%s: no source field", name, f)
+			fields[f.Field] = &mappedField{From: f.From, f: f}
+		}
+		t.Mappings[m.Name] = fields
+	}
+	for cat, specs := range t.Categories {
+		for i := range specs {
+			s := &specs[i]
+			s.Channels = t.Services[s.Service]
+			if len(s.Channels) == 0 {
+				return nil, fmt.Errorf("logsources.yml: category %s names unknown service %q", cat, s.Service)
+			}
+			if s.Mapping != "" && t.Mappings[s.Mapping] == nil {
+				return nil, fmt.Errorf("logsources.yml: category %s names unknown mapping %q", cat, s.Mapping)
 			}
 		}
 	}
@@ -153,50 +167,6 @@ func expand(specs []routeSpec) []route {
 	return out
 }
 
-// integrityLevels names the mandatory label SIDs as Sysmon's
-// IntegrityLevel field does.
-var integrityLevels = map[string]string{
-	"S-1-16-0":     "Untrusted",
-	"S-1-16-4096":  "Low",
-	"S-1-16-8192":  "Medium",
-	"S-1-16-8448":  "Medium Plus",
-	"S-1-16-12288": "High",
-	"S-1-16-16384": "System",
-	"S-1-16-20480": "Protected Process",
-	"S-1-16-28672": "Secure Process",
-}
-
 // convert computes a mapped value from the source values (one per From
 // name, "" when absent). ok is false when the value cannot be computed.
-func (m *mappedField) convert(src []string) (string, bool) {
-	switch m.Convert {
-	case "hex":
-		s := strings.TrimSpace(src[0])
-		if s == "" {
-			return "", false
-		}
-		if !strings.HasPrefix(s, "0x") && !strings.HasPrefix(s, "0X") {
-			return s, true // already decimal: keep as is
-		}
-		v, err := strconv.ParseUint(s[2:], 16, 64)
-		if err != nil {
-			return s, true // not a number: keep as written
-		}
-		return strconv.FormatUint(v, 10), true
-	case "integrity_sid":
-		s := strings.ToUpper(strings.TrimSpace(src[0]))
-		if name, ok := integrityLevels[s]; ok {
-			return name, true
-		}
-		return src[0], src[0] != ""
-	case "join":
-		var parts []string
-		for _, s := range src {
-			if s != "" {
-				parts = append(parts, s)
-			}
-		}
-		return strings.Join(parts, m.Sep), len(parts) > 0
-	}
-	return src[0], true
-}
+func (m *mappedField) convert(src []string) (string, bool) { return m.f.Apply(src) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loghunt/loghunt/hunt/kql/value"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // Options configures a Builder.
@@ -281,15 +282,9 @@ func (b *Builder) Add(ev *parsers.Event) {
 	}
 }
 
-func isSysmon(ev *parsers.Event) bool {
-	return strings.EqualFold(ev.Channel, "Microsoft-Windows-Sysmon/Operational") ||
-		strings.EqualFold(ev.Provider, "Microsoft-Windows-Sysmon")
-}
+func isSysmon(ev *parsers.Event) bool { return winevent.IsSysmon(ev.Channel, ev.Provider) }
 
-func isSecurity(ev *parsers.Event) bool {
-	return strings.EqualFold(ev.Channel, "Security") ||
-		strings.EqualFold(ev.Provider, "Microsoft-Windows-Security-Auditing")
-}
+func isSecurity(ev *parsers.Event) bool { return winevent.IsSecurity(ev.Channel, ev.Provider) }
 
 func (b *Builder) addSysmon(v *view, id uint32) {
 	switch id {

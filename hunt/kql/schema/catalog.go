@@ -62,6 +62,57 @@ func (a Adapter[A]) Table(name string, args []A) (*value.Table, bool) {
 	return a.Catalog.Table(name, conv)
 }
 
+// SentinelNaming is how Microsoft Sentinel names tables beyond their plain
+// names, for the evaluator's kql.Naming: the ASIM parser functions _Im_X
+// and _ASim_X, called as _Im_X(starttime=...), are the tables imX and ASimX,
+// and the legacy imProcessCreation is imProcessCreate. The evaluator knows
+// none of this; the engine hands it this value, and a Catalog answers with
+// it. The zero value is ready to use. Catalog.Table and Catalog.Columns
+// themselves resolve names with Schema.Lookup, which knows every table's
+// aliases.
+type SentinelNaming struct{}
+
+// CanonicalTable folds the spellings of one table to a single name: _Im_X
+// and _ASim_X become imX and ASimX, imProcessCreation becomes
+// imProcessCreate. Other names are returned unchanged.
+func (SentinelNaming) CanonicalTable(name string) string {
+	switch {
+	case strings.HasPrefix(name, "_Im_"):
+		name = "im" + name[len("_Im_"):]
+	case strings.HasPrefix(name, "_ASim_"):
+		name = "ASim" + name[len("_ASim_"):]
+	}
+	switch name {
+	case "imProcessCreation":
+		return "imProcessCreate"
+	case "ASimProcessCreation":
+		return "ASimProcessCreate"
+	}
+	return name
+}
+
+// TableFunction reports whether name is an ASIM parser function (_Im_X or
+// _ASim_X), whose calls read a table wherever they appear.
+func (SentinelNaming) TableFunction(name string) bool {
+	return strings.HasPrefix(name, "_Im_") || strings.HasPrefix(name, "_ASim_")
+}
+
+// TableName reports whether name is spelled as an ASIM table or parser
+// (imX, ASimX, _Im_X, _ASim_X), known to this schema or not.
+func (n SentinelNaming) TableName(name string) bool {
+	return n.TableFunction(name) || strings.HasPrefix(name, "im") || strings.HasPrefix(name, "ASim")
+}
+
+// CanonicalTable is SentinelNaming's; with TableFunction and TableName it
+// makes a Catalog (and its Adapter) a kql.Naming.
+func (c *Catalog) CanonicalTable(name string) string { return SentinelNaming{}.CanonicalTable(name) }
+
+// TableFunction is SentinelNaming's.
+func (c *Catalog) TableFunction(name string) bool { return SentinelNaming{}.TableFunction(name) }
+
+// TableName is SentinelNaming's.
+func (c *Catalog) TableName(name string) bool { return SentinelNaming{}.TableName(name) }
+
 // Stats returns the counts of the Builder that produced the catalog.
 func (c *Catalog) Stats() Stats { return c.stats }
 

@@ -3,6 +3,8 @@ package schema
 import (
 	"strconv"
 	"strings"
+
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // isFirewallEvent reports whether a Security event id is one of the Windows
@@ -90,11 +92,11 @@ func (b *Builder) imnFirewall(v *view, id uint32) {
 	w.set("DstAppType", "Process")
 	app, pid := v.get("Application"), numString(wfpField(v, "ProcessID"))
 	user := v.get("RemoteUserID")
-	if user == "S-1-0-0" {
+	if user == winevent.NullSID {
 		user = ""
 	}
 	machine := v.get("RemoteMachineID")
-	if machine == "S-1-0-0" {
+	if machine == winevent.NullSID {
 		machine = ""
 	}
 	switch dir {

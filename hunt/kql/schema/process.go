@@ -4,6 +4,18 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/loghunt/loghunt/parsers/winevent"
+)
+
+// Security 4688's fields that carry Sysmon 1's, from the mapping Sigma
+// uses too. The accounts are winevent.Subject4688 and Target4688.
+var (
+	sec4688Image           = winevent.Security4688.From("Image")
+	sec4688ParentImage     = winevent.Security4688.From("ParentImage")
+	sec4688ProcessID       = winevent.Security4688.From("ProcessId")
+	sec4688ParentProcessID = winevent.Security4688.From("ParentProcessId")
+	sec4688Label           = winevent.Security4688.From("IntegrityLevel")
 )
 
 // procInfo is what the process tree keeps of one Sysmon event 1.
@@ -121,39 +133,40 @@ func (b *Builder) dpeSecurity(v *view) {
 	w := b.newRow(b.dpe, v.event(), v.time)
 	b.device(w, v, v.event())
 	w.set("ActionType", "ProcessCreated")
-	img := v.get("NewProcessName")
+	img := v.get(sec4688Image)
 	w.str("FileName", baseName(img))
 	w.str("FolderPath", img)
-	w.set("ProcessId", parseNum(v.get("NewProcessId")))
+	w.set("ProcessId", parseNum(v.get(sec4688ProcessID)))
 	w.str("ProcessCommandLine", v.get("CommandLine"))
-	w.str("ProcessIntegrityLevel", integrityFromLabel(v.get("MandatoryLabel")))
-	w.str("ProcessTokenElevation", tokenElevation(v.get("TokenElevationType")))
+	w.str("ProcessIntegrityLevel", integrityFromLabel(v.get(sec4688Label)))
+	w.str("ProcessTokenElevation", winevent.TokenElevation(v.get("TokenElevationType")))
 	w.set("ProcessCreationTime", timeCell(v.time))
-	sdom, suser, ssid := v.get("SubjectDomainName"), v.get("SubjectUserName"), v.get("SubjectUserSid")
-	dom, user := v.get("TargetDomainName"), v.get("TargetUserName")
+	sub, tgt := &winevent.Subject4688, &winevent.Target4688
+	sdom, suser, ssid := v.get(sub.Domain), v.get(sub.User), v.get(sub.SID)
+	dom, user := v.get(tgt.Domain), v.get(tgt.User)
 	if user == "" || user == "-" {
 		dom, user = sdom, suser
 	}
 	w.str("AccountDomain", dom)
 	w.str("AccountName", user)
-	sid := v.get("TargetUserSid")
-	if sid == "" || sid == "S-1-0-0" {
+	sid := v.get(tgt.SID)
+	if sid == "" || sid == winevent.NullSID {
 		sid = ssid
 	}
 	w.str("AccountSid", sid)
-	logon := parseNum(v.get("TargetLogonId"))
+	logon := parseNum(v.get(tgt.LogonID))
 	if n, ok := logon.(int64); !ok || n == 0 {
-		logon = parseNum(v.get("SubjectLogonId"))
+		logon = parseNum(v.get(sub.LogonID))
 	}
 	w.set("LogonId", logon)
 	w.str("InitiatingProcessAccountDomain", sdom)
 	w.str("InitiatingProcessAccountName", suser)
 	w.str("InitiatingProcessAccountSid", ssid)
-	w.set("InitiatingProcessLogonId", parseNum(v.get("SubjectLogonId")))
-	pimg := v.get("ParentProcessName")
+	w.set("InitiatingProcessLogonId", parseNum(v.get(sub.LogonID)))
+	pimg := v.get(sec4688ParentImage)
 	w.str("InitiatingProcessFileName", baseName(pimg))
 	w.str("InitiatingProcessFolderPath", pimg)
-	w.set("InitiatingProcessId", parseNum(v.get("ProcessId")))
+	w.set("InitiatingProcessId", parseNum(v.get(sec4688ParentProcessID)))
 }
 
 // asimCommon fills the ASIM columns every schema shares.
@@ -227,19 +240,20 @@ func (b *Builder) impSecurity(v *view) {
 	w := b.newRow(b.imp, v.event(), v.time)
 	asimCommon(w, v, "Security Events", "ProcessEvent", "0.1.3", "ProcessCreated", "4688")
 	w.set("Type", "SecurityEvent")
-	img := v.get("NewProcessName")
+	img := v.get(sec4688Image)
 	w.str("TargetProcessName", img)
 	w.str("Process", img)
 	w.str("TargetProcessFilename", baseName(img))
 	cl := v.get("CommandLine")
 	w.str("TargetProcessCommandLine", cl)
 	w.str("CommandLine", cl)
-	w.str("TargetProcessId", numString(v.get("NewProcessId")))
-	w.str("TargetProcessIntegrityLevel", asimIntegrity(v.get("MandatoryLabel")))
-	w.str("TargetProcessTokenElevation", tokenElevation(v.get("TokenElevationType")))
-	tsid := v.get("TargetUserSid")
-	tu := v.get("TargetUserName")
-	target := winAccount(v.get("TargetDomainName"), tu)
+	w.str("TargetProcessId", numString(v.get(sec4688ProcessID)))
+	w.str("TargetProcessIntegrityLevel", asimIntegrity(v.get(sec4688Label)))
+	w.str("TargetProcessTokenElevation", winevent.TokenElevation(v.get("TokenElevationType")))
+	sub, tgt := &winevent.Subject4688, &winevent.Target4688
+	tsid := v.get(tgt.SID)
+	tu := v.get(tgt.User)
+	target := winAccount(v.get(tgt.Domain), tu)
 	if tu == "" || tu == "-" {
 		target = knownSIDName(tsid)
 	}
@@ -250,9 +264,9 @@ func (b *Builder) impSecurity(v *view) {
 	if tsid != "" {
 		w.set("TargetUserIdType", "SID")
 	}
-	w.str("TargetUserSessionId", v.get("TargetLogonId"))
-	ssid, su := v.get("SubjectUserSid"), v.get("SubjectUserName")
-	actor := winAccount(v.get("SubjectDomainName"), su)
+	w.str("TargetUserSessionId", v.get(tgt.LogonID))
+	ssid, su := v.get(sub.SID), v.get(sub.User)
+	actor := winAccount(v.get(sub.Domain), su)
 	if su == "" || su == "-" {
 		actor = knownSIDName(ssid)
 	}
@@ -262,12 +276,12 @@ func (b *Builder) impSecurity(v *view) {
 	if ssid != "" {
 		w.set("ActorUserIdType", "SID")
 	}
-	w.str("ActorDomainName", v.get("SubjectDomainName"))
-	w.str("ActorSessionId", v.get("SubjectLogonId"))
-	pimg := v.get("ParentProcessName")
+	w.str("ActorDomainName", v.get(sub.Domain))
+	w.str("ActorSessionId", v.get(sub.LogonID))
+	pimg := v.get(sec4688ParentImage)
 	w.str("ActingProcessName", pimg)
 	w.str("ActingProcessFilename", baseName(pimg))
-	w.str("ActingProcessId", numString(v.get("ProcessId")))
+	w.str("ActingProcessId", numString(v.get(sec4688ParentProcessID)))
 }
 
 // fillerFor returns the function that fills a table's process-tree columns

@@ -4,8 +4,8 @@
 //
 // Entry points:
 //   - Default returns the embedded table descriptions (columns.tsv): every
-//     column with its KQL type, its allowed values when the schema
-//     enumerates them, and where it comes from in Sysmon or Security events.
+//     column with its KQL type and its allowed values when the schema
+//     enumerates them.
 //   - NewBuilder collects rows for the tables a query set references. Feed
 //     it every event with Add, then call Finish once for a Catalog.
 //   - Catalog.Table hands the evaluator a table by name, applying the
@@ -35,11 +35,6 @@ type ColumnInfo struct {
 	// nil for an open column. A comparison with any other constant can never
 	// be true.
 	Values []string
-	// Sysmon and Security say which event id and field fill the column, in
-	// the form "1:Image" or "4688:NewProcessName"; empty when none does.
-	Sysmon, Security string
-	// Note is the transform applied, or "not available".
-	Note string
 }
 
 // Param is a parameter of an ASIM parser function such as _Im_NetworkSession.
@@ -138,7 +133,7 @@ var tableAliases = map[string]struct {
 
 // Parse reads a table description in the columns.tsv format: '#' comment
 // lines, a header line, then one tab-separated line per column: table,
-// column, type, values (| separated), sysmon, security, note.
+// column, type, values (| separated).
 func Parse(text string) (*Schema, error) {
 	s := &Schema{byName: map[string]*TableInfo{}}
 	header := true
@@ -152,8 +147,8 @@ func Parse(text string) (*Schema, error) {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) != 7 {
-			return nil, fmt.Errorf("columns line %d: %d fields, want 7", n+1, len(f))
+		if len(f) != 4 {
+			return nil, fmt.Errorf("columns line %d: %d fields, want 4", n+1, len(f))
 		}
 		typ, ok := value.ParseType(f[2])
 		if !ok {
@@ -171,7 +166,7 @@ func Parse(text string) (*Schema, error) {
 		if _, dup := t.index[f[1]]; dup {
 			return nil, fmt.Errorf("columns line %d: duplicate column %s.%s", n+1, f[0], f[1])
 		}
-		c := ColumnInfo{Column: value.Column{Name: f[1], Type: typ}, Sysmon: f[4], Security: f[5], Note: f[6]}
+		c := ColumnInfo{Column: value.Column{Name: f[1], Type: typ}}
 		if f[3] != "" {
 			c.Values = strings.Split(f[3], "|")
 		}

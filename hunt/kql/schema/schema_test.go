@@ -108,22 +108,23 @@ func TestDefaultSchema(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	hdr := "table\tcolumn\ttype\tvalues\tsysmon\tsecurity\tnote\n"
+	hdr := "table\tcolumn\ttype\tvalues\n"
 	for _, bad := range []string{
 		hdr + "T\tA\tstring\n",
-		hdr + "T\tA\tbogus\t\t\t\t\n",
-		hdr + "T\tA\tstring\t\t\t\t\nT\tA\tlong\t\t\t\t\n",
+		hdr + "T\tA\tstring\t\t\t\t\n",
+		hdr + "T\tA\tbogus\t\n",
+		hdr + "T\tA\tstring\t\nT\tA\tlong\t\n",
 	} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) succeeded", bad)
 		}
 	}
-	s, err := Parse(hdr + "# c\nT\tA\tstring\tx|y\t1:A\t\tnote\n")
+	s, err := Parse(hdr + "# c\nT\tA\tstring\tx|y\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	info, _ := s.Lookup("T")
-	if c := info.Columns[0]; c.Name != "A" || len(c.Values) != 2 || c.Sysmon != "1:A" || c.Note != "note" {
+	if c := info.Columns[0]; c.Name != "A" || len(c.Values) != 2 {
 		t.Errorf("parsed %+v", c)
 	}
 }

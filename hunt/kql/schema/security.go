@@ -9,6 +9,7 @@ import (
 
 	"github.com/loghunt/loghunt/hunt/kql/value"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 //go:embed activity.tsv
@@ -39,15 +40,11 @@ func activity(id uint32) string {
 }
 
 // systemField reports whether a field name is one of the System values the
-// parsers add next to EventData (see parsers.Field).
+// parsers add next to EventData (see parsers.Field) that the tables leave
+// out of their EventData renderings (winevent.SystemField.KQLAsData).
 func systemField(name string) bool {
-	switch name {
-	case "EventID", "Channel", "Provider_Name", "Computer", "EventRecordID", "Level", "Task", "Opcode",
-		"Keywords", "Version", "Security_UserID", "ProcessID", "ThreadID", "TimeCreated_SystemTime",
-		"Provider_Guid", "EventID_Qualifiers", "Correlation_ActivityID", "Correlation_RelatedActivityID":
-		return true
-	}
-	return false
+	f, ok := winevent.LookupSystemField(name)
+	return ok && !f.KQLAsData
 }
 
 // eventDataXML renders the EventData fields of ev as the XML Log Analytics
@@ -108,10 +105,10 @@ func (b *Builder) secRow(v *view, id uint32) {
 	w.set("TimeGenerated", timeCell(v.time))
 	w.str("Computer", v.host())
 	w.set("EventID", int64(id))
-	w.set("Channel", "Security")
+	w.set("Channel", winevent.Security)
 	src := v.event().Provider
 	if src == "" {
-		src = "Microsoft-Windows-Security-Auditing"
+		src = winevent.SecurityProvider
 	}
 	w.set("EventSourceName", src)
 	w.set("Level", strconv.Itoa(int(v.event().Level)))
@@ -149,7 +146,7 @@ func (b *Builder) secRow(v *view, id uint32) {
 			w.set("LogonTypeName", lt)
 		}
 	}
-	if p := v.get("NewProcessName"); p != "" {
+	if p := v.get(sec4688Image); p != "" {
 		w.set("Process", baseName(p))
 	} else if p := v.get("ProcessName"); p != "" {
 		w.set("Process", baseName(p))
@@ -172,12 +169,6 @@ var sysmonTitles = map[uint32]string{
 	22: "Dns query", 23: "File Delete archived", 24: "Clipboard changed", 25: "Process Tampering",
 	26: "File Delete logged", 27: "File Block Executable", 28: "File Block Shredding",
 	29: "File Executable Detected", 255: "Error",
-}
-
-// wellKnownUsers resolves the System/Security UserID SIDs the Log Analytics
-// agent shows by name in Event.UserName.
-var wellKnownUsers = map[string]string{
-	"S-1-5-18": `NT AUTHORITY\SYSTEM`, "S-1-5-19": `NT AUTHORITY\LOCAL SERVICE`, "S-1-5-20": `NT AUTHORITY\NETWORK SERVICE`,
 }
 
 func levelName(l uint8) string {
@@ -211,8 +202,9 @@ func (b *Builder) addEvent(v *view, id uint32) {
 	user := "N/A"
 	if sid := v.get("Security_UserID"); sid != "" {
 		user = sid
-		if n, ok := wellKnownUsers[sid]; ok {
-			user = n
+		// The Log Analytics agent shows some well-known accounts by name.
+		if a, ok := winevent.LookupAccount(sid); ok && a.UserName != "" {
+			user = a.UserName
 		}
 	}
 	w.set("UserName", user)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // baseName returns the part of a Windows (or POSIX) path after the last
@@ -99,26 +101,13 @@ func (h hashes) best() (string, string) {
 }
 
 // parseNum reads a decimal or "0x"-prefixed hexadecimal integer, as Windows
-// writes process and logon ids. It returns nil (a KQL null) when s is not a
-// number.
+// writes process and logon ids (winevent.ParseNumber). It returns nil (a KQL
+// null) when s is not a number.
 func parseNum(s string) any {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil
+	if n, ok := winevent.ParseNumber(s); ok {
+		return n
 	}
-	var v uint64
-	var err error
-	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
-		v, err = strconv.ParseUint(s[2:], 16, 64)
-	} else {
-		var i int64
-		i, err = strconv.ParseInt(s, 10, 64)
-		v = uint64(i)
-	}
-	if err != nil {
-		return nil
-	}
-	return int64(v)
+	return nil
 }
 
 // numString renders a parsed id as the decimal string the ASIM parsers
@@ -157,72 +146,22 @@ func deviceID(computer string) string {
 
 // integrityFromLabel maps a 4688 MandatoryLabel SID to Defender's level name.
 func integrityFromLabel(sid string) string {
-	switch strings.ToUpper(sid) {
-	case "S-1-16-0":
-		return "Untrusted"
-	case "S-1-16-4096":
-		return "Low"
-	case "S-1-16-8192", "S-1-16-8448":
-		return "Medium"
-	case "S-1-16-12288":
-		return "High"
-	case "S-1-16-16384":
-		return "System"
-	case "S-1-16-20480":
-		return "Protected"
-	}
-	return ""
+	l, _ := winevent.LookupLabel(sid)
+	return l.Defender
 }
 
 // asimIntegrity maps a 4688 MandatoryLabel SID the way the ASIM 4688 parser's
 // lookup table does.
 func asimIntegrity(sid string) string {
-	switch strings.ToUpper(sid) {
-	case "S-1-16-0":
-		return "Untrusted"
-	case "S-1-16-4096":
-		return "Low integrity"
-	case "S-1-16-8192":
-		return "Medium integrity"
-	case "S-1-16-8448":
-		return "Medium high integrity"
-	case "S-1-16-12288":
-		return "High integrity"
-	case "S-1-16-16384":
-		return "System integrity"
-	case "S-1-16-20480":
-		return "Protected process"
-	}
-	return ""
-}
-
-// tokenElevation maps a 4688 TokenElevationType message id.
-func tokenElevation(s string) string {
-	switch strings.TrimSpace(s) {
-	case "%%1936":
-		return "TokenElevationTypeDefault"
-	case "%%1937":
-		return "TokenElevationTypeFull"
-	case "%%1938":
-		return "TokenElevationTypeLimited"
-	}
-	return s
+	l, _ := winevent.LookupLabel(sid)
+	return l.ASIM
 }
 
 // knownSIDName names the well-known SIDs the ASIM 4688 parser resolves when a
 // user name is "-".
 func knownSIDName(sid string) string {
-	switch sid {
-	case "S-1-0-0":
-		return "Nobody"
-	case "S-1-5-18":
-		return "Local System"
-	case "S-1-5-19":
-		return "Local Service"
-	case "S-1-5-20":
-		return "Network Service"
-	}
-	return ""
+	a, _ := winevent.LookupAccount(sid)
+	return a.ASIM
 }
 
 // winAccount joins a domain and user the Windows way, "DOMAIN\user", or

@@ -1,4 +1,4 @@
-package hunt
+package app
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/internal/volatile"
 	"github.com/loghunt/loghunt/parsers"
 )
@@ -113,7 +114,7 @@ func TestHuntKeepsCopiesOfEventValues(t *testing.T) {
 		volatileUnit{[]*parsers.Event{failure(10, 1, "10.0.0.1"), failure(11, 2, "10.0.0.2")}},
 		volatileUnit{[]*parsers.Event{failure(12, 3, "10.0.0.1")}},
 	}
-	p.Inputs = []Input{{Path: "volatile", Kind: "evtx", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
+	p.Inputs = []hunt.Input{{Path: "volatile", Kind: "evtx", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
 		return units, nil, nil
 	}}}
 	res, err := p.Run(context.Background())

@@ -1,8 +1,9 @@
-package hunt
+package app
 
 import (
 	"fmt"
 
+	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx"
 	"github.com/loghunt/loghunt/parsers/input"
@@ -18,16 +19,17 @@ type DiscoverOptions struct {
 // Discover finds the log files under paths (recursively, by content; zip and
 // gzip archives are opened) and turns each into an Input whose units the
 // engine decodes. Paths that are not logs, or cannot be read, are returned
-// as skipped with the reason.
-func Discover(paths []string, opts DiscoverOptions) ([]Input, []SkippedFile) {
+// as skipped with the reason. The error is an *OptionError: opts cannot be
+// used.
+func Discover(paths []string, opts DiscoverOptions) ([]hunt.Input, []hunt.Skipped, error) {
 	res, err := input.Discover(paths, opts.Input)
 	if err != nil {
-		return nil, []SkippedFile{{Path: "(options)", Reason: err.Error()}}
+		return nil, nil, &OptionError{Option: "input options", Err: err}
 	}
-	var ins []Input
-	var skipped []SkippedFile
+	var ins []hunt.Input
+	var skipped []hunt.Skipped
 	for _, s := range res.Skipped {
-		skipped = append(skipped, SkippedFile{Path: s.Path, Reason: s.Reason})
+		skipped = append(skipped, hunt.Skipped{Path: s.Path, Reason: s.Reason, Err: s.Err})
 	}
 	for _, f := range res.Files {
 		switch f.Kind {
@@ -36,14 +38,14 @@ func Discover(paths []string, opts DiscoverOptions) ([]Input, []SkippedFile) {
 		case input.KindJSON:
 			ins = append(ins, jsonInput(f))
 		default:
-			skipped = append(skipped, SkippedFile{Path: f.Path, Reason: "unknown log type"})
+			skipped = append(skipped, hunt.Skipped{Path: f.Path, Reason: "unknown log type"})
 		}
 	}
-	return ins, skipped
+	return ins, skipped, nil
 }
 
-func evtxInput(f input.File, opts DiscoverOptions) Input {
-	return Input{Path: f.Path, Kind: "evtx", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+func evtxInput(f input.File, opts DiscoverOptions) hunt.Input {
+	return hunt.Input{Path: f.Path, Kind: "evtx", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
 		c, err := f.Open()
 		if err != nil {
 			return nil, nil, err
@@ -61,8 +63,8 @@ func evtxInput(f input.File, opts DiscoverOptions) Input {
 	}}
 }
 
-func jsonInput(f input.File) Input {
-	return Input{Path: f.Path, Kind: "json", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
+func jsonInput(f input.File) hunt.Input {
+	return hunt.Input{Path: f.Path, Kind: "json", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
 		c, err := f.Open()
 		if err != nil {
 			return nil, nil, err

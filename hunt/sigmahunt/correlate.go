@@ -1,4 +1,4 @@
-package hunt
+package sigmahunt
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/sigma"
 	"github.com/loghunt/loghunt/parsers"
 )
@@ -17,7 +18,7 @@ import (
 // correlations see every input file of the run as one stream.
 type correlationRun struct {
 	rs    *sigma.Ruleset
-	rules map[*sigma.Rule]*Rule
+	rules map[*sigma.Rule]*hunt.Rule
 	// fields are the (lower-cased) event fields correlations read; only
 	// those are kept of each event, so a run that keeps many matches stays
 	// small.
@@ -34,7 +35,7 @@ type corrItem struct {
 }
 
 // newCorrelationRun returns nil when no correlation rule is loaded.
-func newCorrelationRun(rs *sigma.Ruleset, rules map[*sigma.Rule]*Rule) *correlationRun {
+func newCorrelationRun(rs *sigma.Ruleset, rules map[*sigma.Rule]*hunt.Rule) *correlationRun {
 	if !rs.HasCorrelations() {
 		return nil
 	}
@@ -60,8 +61,8 @@ func (c *correlationRun) observe(m *sigma.Match, ev *parsers.Event) {
 	c.mu.Unlock()
 }
 
-// Finish implements Finisher: it runs the correlations.
-func (e *sigmaEngine) Finish(context.Context, []*Hit) ([]*Hit, error) {
+// Finish implements hunt.Finisher: it runs the correlations.
+func (e *Engine) Finish(context.Context, []*hunt.Hit) ([]*hunt.Hit, error) {
 	c := e.correlator
 	if c == nil {
 		return nil, nil
@@ -73,7 +74,7 @@ func (e *sigmaEngine) Finish(context.Context, []*Hit) ([]*Hit, error) {
 			cmp.Compare(a.ev.Source.Line, b.ev.Source.Line),
 			strings.Compare(a.m.Rule.ID, b.m.Rule.ID))
 	})
-	var hits []*Hit
+	var hits []*hunt.Hit
 	emit := func(h *sigma.CorrelationHit) {
 		if r := c.rules[h.Rule]; r != nil {
 			hits = append(hits, correlationHit(r, h))
@@ -92,17 +93,17 @@ func (e *sigmaEngine) Finish(context.Context, []*Hit) ([]*Hit, error) {
 // correlationHit turns a correlation firing into a hit. Its Event stands
 // for the first contributing event (where to start looking), Related lists
 // all of them, and Row says what fired: type, count, value and window.
-func correlationHit(r *Rule, h *sigma.CorrelationHit) *Hit {
-	hit := &Hit{Rule: r, Time: h.Last}
+func correlationHit(r *hunt.Rule, h *sigma.CorrelationHit) *hunt.Hit {
+	hit := &hunt.Hit{Rule: r, Time: h.Last}
 	for _, g := range h.Group {
-		hit.Matched = append(hit.Matched, Matched{Search: "group-by", Field: g.Field, Value: g.Value})
+		hit.Matched = append(hit.Matched, hunt.Matched{Search: "group-by", Field: g.Field, Value: g.Value})
 	}
-	hit.Row = []Cell{
-		{"correlation", h.Type.String()},
-		{"count", strconv.Itoa(h.Count)},
-		{"value", strconv.FormatFloat(h.Value, 'g', -1, 64)},
-		{"first", h.First.UTC().Format("2006-01-02T15:04:05.9999999Z07:00")},
-		{"last", h.Last.UTC().Format("2006-01-02T15:04:05.9999999Z07:00")},
+	hit.Row = []hunt.Cell{
+		{Name: "correlation", Value: h.Type.String()},
+		{Name: "count", Value: strconv.Itoa(h.Count)},
+		{Name: "value", Value: strconv.FormatFloat(h.Value, 'g', -1, 64)},
+		{Name: "first", Value: h.First.UTC().Format("2006-01-02T15:04:05.9999999Z07:00")},
+		{Name: "last", Value: h.Last.UTC().Format("2006-01-02T15:04:05.9999999Z07:00")},
 	}
 	for _, ref := range h.Events {
 		ev := &parsers.Event{Time: ref.Time, Computer: ref.Computer, Channel: ref.Channel,
@@ -126,10 +127,10 @@ func correlationHit(r *Rule, h *sigma.CorrelationHit) *Hit {
 }
 
 // CorrelationStats returns what the correlator could not use, for the
-// summary; zero when no correlation ran.
-func (p *Plan) CorrelationStats() (sigma.CorrelatorStats, bool) {
-	if p.sigma == nil || p.sigma.correlator == nil {
+// summary; false when no correlation rule is loaded.
+func (e *Engine) CorrelationStats() (sigma.CorrelatorStats, bool) {
+	if e.correlator == nil {
 		return sigma.CorrelatorStats{}, false
 	}
-	return p.sigma.correlator.stats, true
+	return e.correlator.stats, true
 }

@@ -1,4 +1,4 @@
-package hunt
+package sigmahunt
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loghunt/loghunt/hunt/sigma"
+	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/rules"
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/rulepacks"
 )
@@ -42,10 +43,10 @@ func (u synthUnit) Decode(emit parsers.EmitFunc, _ parsers.ReportFunc) (parsers.
 // bundled Sigma rules, hit collection and sorting) on synthetic events;
 // decoding is not included. Run with -cpu 1 for one core.
 func BenchmarkRunBundledSigma(b *testing.B) {
-	files, _ := FindRules(rulepacks.FS, "sigma", bundledPrefix)
-	se := newSigmaEngine(files, sigma.LoadOptions{}, false)
+	files, _ := rules.Find(rulepacks.FS, "sigma", rules.BundledPrefix)
+	se := New(files, Options{})
 	const perUnit, units = 10000, 8
-	ins := []Input{{Path: "synth", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
+	ins := []hunt.Input{{Path: "synth", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
 		us := make([]parsers.Unit, units)
 		for i := range us {
 			us[i] = synthUnit{perUnit}
@@ -55,7 +56,7 @@ func BenchmarkRunBundledSigma(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := Run(context.Background(), ins, Options{Matchers: []Matcher{se}})
+		res, err := hunt.Run(context.Background(), ins, hunt.Options{Matchers: []hunt.Matcher{se}})
 		if err != nil || len(res.Hits) != units*perUnit/50 {
 			b.Fatalf("hits %d, err %v", len(res.Hits), err)
 		}

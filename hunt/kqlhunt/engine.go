@@ -1,39 +1,58 @@
-package hunt
+// Package kqlhunt adapts KQL rules to the hunt engine: an Engine is a
+// hunt.Observer that builds the emulated tables its queries read, and a
+// hunt.Finisher that runs the queries once every event has been seen.
+//
+// kqlhunt imports hunt, hunt/rules and hunt/kql/...; hunt/kql knows nothing
+// of the engine.
+package kqlhunt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/kql"
 	"github.com/loghunt/loghunt/hunt/kql/schema"
 	"github.com/loghunt/loghunt/hunt/kql/value"
+	"github.com/loghunt/loghunt/hunt/rules"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // kqlRule is one parsed KQL rule.
 type kqlRule struct {
-	def   *KQLRuleDef
+	def   *rules.KQL
 	query *kql.Query
-	rule  *Rule
+	rule  *hunt.Rule
 }
 
-// kqlEngine runs KQL rules: as an Observer it builds the emulated tables the
+// Options configure an Engine. The zero value makes now() the newest event
+// timestamp in the input.
+type Options struct {
+	// Now pins KQL's now() when not zero.
+	Now time.Time
+	// Wallclock makes now() the real clock (Now is then ignored).
+	Wallclock bool
+}
+
+// Engine runs KQL rules: as an Observer it builds the emulated tables the
 // queries reference (one schema.Builder per worker); as a Finisher it merges
 // them and runs every query.
-type kqlEngine struct {
+type Engine struct {
 	rules  []*kqlRule
 	tables []string
-	now    Now
+	now    Options
 
 	mu       sync.Mutex
 	workers  []*kqlWorker
 	notes    []string
 	warnings []string
-	// Results keeps each rule's full result table, for loghunt kql.
-	Results map[*KQLRuleDef]*value.Table
+	// results keeps each rule's full result table, for loghunt kql.
+	results map[*rules.KQL]*value.Table
 }
 
 type kqlWorker struct {
@@ -41,20 +60,20 @@ type kqlWorker struct {
 	newest time.Time
 }
 
-// newKQLEngine parses the rules; those that do not parse are returned as
-// failed, with the line and column of the error.
-func newKQLEngine(defs []*KQLRuleDef, now Now) (*kqlEngine, []SkippedFile) {
-	e := &kqlEngine{now: now, Results: map[*KQLRuleDef]*value.Table{}}
-	var failed []SkippedFile
+// New parses the rules; those that do not parse are returned as failed,
+// with the line and column of the error.
+func New(defs []*rules.KQL, opts Options) (*Engine, []hunt.Skipped) {
+	e := &Engine{now: opts, results: map[*rules.KQL]*value.Table{}}
+	var failed []hunt.Skipped
 	seen := map[string]bool{}
 	for _, d := range defs {
-		q, err := kql.Parse(d.Query)
+		q, err := Parse(d)
 		if err != nil {
-			failed = append(failed, SkippedFile{d.Path, fmt.Sprintf("query does not parse: %v", err)})
+			failed = append(failed, *err)
 			continue
 		}
 		e.rules = append(e.rules, &kqlRule{def: d, query: q, rule: d.Rule()})
-		for _, t := range q.Tables() {
+		for _, t := range q.Tables(schema.SentinelNaming{}) {
 			if !seen[t] {
 				seen[t] = true
 				e.tables = append(e.tables, t)
@@ -64,8 +83,44 @@ func newKQLEngine(defs []*KQLRuleDef, now Now) (*kqlEngine, []SkippedFile) {
 	return e, failed
 }
 
-// Worker implements Observer.
-func (e *kqlEngine) Worker() func(*parsers.Event) {
+// Parse parses a rule's query. A syntax error is returned as a Skipped at
+// its line and column in the rule's file, whose Err is the *kql.SyntaxError
+// with those positions.
+func Parse(d *rules.KQL) (*kql.Query, *hunt.Skipped) {
+	q, err := kql.Parse(d.Query)
+	if err == nil {
+		return q, nil
+	}
+	sk := &hunt.Skipped{Path: d.Path, Line: d.Line, Column: d.Column, RuleID: d.ID, Reason: fmt.Sprintf("query does not parse: %v", err), Err: err}
+	var se *kql.SyntaxError
+	if errors.As(err, &se) {
+		at := *se
+		at.Line, at.Col = d.FilePos(se.Line, se.Col)
+		sk.Line, sk.Column, sk.Reason, sk.Err = at.Line, at.Col, "query does not parse: "+se.Msg, &at
+	}
+	return q, sk
+}
+
+// Rules returns the rules that parsed, in the order given.
+func (e *Engine) Rules() []*rules.KQL {
+	out := make([]*rules.KQL, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = r.def
+	}
+	return out
+}
+
+// Result returns the full result table of a rule after Finish, or nil when
+// the rule did not run to completion.
+func (e *Engine) Result(d *rules.KQL) *value.Table { return e.results[d] }
+
+// Notes says what Finish decided (what now() was); Warnings what went wrong
+// in the queries and tables. Both are for the summary, after Finish.
+func (e *Engine) Notes() []string    { return e.notes }
+func (e *Engine) Warnings() []string { return e.warnings }
+
+// Worker implements hunt.Observer.
+func (e *Engine) Worker() func(*parsers.Event) {
 	w := &kqlWorker{b: schema.NewBuilder(schema.Options{Tables: e.tables})}
 	e.mu.Lock()
 	e.workers = append(e.workers, w)
@@ -78,8 +133,8 @@ func (e *kqlEngine) Worker() func(*parsers.Event) {
 	}
 }
 
-// Finish implements Finisher: it runs every query over the tables.
-func (e *kqlEngine) Finish(ctx context.Context, _ []*Hit) ([]*Hit, error) {
+// Finish implements hunt.Finisher: it runs every query over the tables.
+func (e *Engine) Finish(ctx context.Context, _ []*hunt.Hit) ([]*hunt.Hit, error) {
 	var b *schema.Builder
 	var newest time.Time
 	for _, w := range e.workers {
@@ -97,7 +152,7 @@ func (e *kqlEngine) Finish(ctx context.Context, _ []*Hit) ([]*Hit, error) {
 	}
 	cat := schema.Adapt[kql.Arg](b.Finish())
 
-	now := e.now.Time
+	now := e.now.Now
 	switch {
 	case e.now.Wallclock:
 		now = time.Now().UTC()
@@ -112,7 +167,7 @@ func (e *kqlEngine) Finish(ctx context.Context, _ []*Hit) ([]*Hit, error) {
 		e.notes = append(e.notes, fmt.Sprintf("KQL now() is pinned by --now to %s", now.Format(time.RFC3339Nano)))
 	}
 
-	var hits []*Hit
+	var hits []*hunt.Hit
 	for _, r := range e.rules {
 		for _, w := range kql.Check(r.query, cat) {
 			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): %s", r.def.Name, r.def.Path, w))
@@ -128,7 +183,7 @@ func (e *kqlEngine) Finish(ctx context.Context, _ []*Hit) ([]*Hit, error) {
 		for _, w := range warns {
 			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): %s", r.def.Name, r.def.Path, w))
 		}
-		e.Results[r.def] = t
+		e.results[r.def] = t
 		for _, row := range t.Rows {
 			h := rowHit(r.rule, t, row)
 			// Rows the query passed through unchanged still know the
@@ -161,30 +216,30 @@ func dedupe(s []string) []string {
 // rowHit turns one result row into a hit. The hit's Event is synthesized
 // from the row (time, computer, event and record ids when the row has
 // them), so every output format shows KQL hits like Sigma ones.
-func rowHit(r *Rule, t *value.Table, row []any) *Hit {
+func rowHit(r *hunt.Rule, t *value.Table, row []any) *hunt.Hit {
 	ev := &parsers.Event{Source: parsers.Source{Offset: -1}}
-	h := &Hit{Rule: r, Event: ev}
+	h := &hunt.Hit{Rule: r, Event: ev}
 	for i, c := range t.Columns {
 		if i >= len(row) {
 			break
 		}
 		s := FormatCell(row[i])
-		h.Row = append(h.Row, Cell{Name: c.Name, Value: s})
+		h.Row = append(h.Row, hunt.Cell{Name: c.Name, Value: s})
 		ev.Fields = append(ev.Fields, parsers.Field{Name: c.Name, Value: s})
-		switch c.Name {
-		case "Timestamp", "TimeGenerated", "EventStartTime", "TimeCreated":
+		switch winevent.CoreColumnOf(c.Name) {
+		case winevent.CoreTime:
 			if tm, ok := row[i].(time.Time); ok && ev.Time.IsZero() {
 				ev.Time = tm
 			}
-		case "DeviceName", "Computer", "DvcHostname", "Dvc":
+		case winevent.CoreComputer:
 			if ev.Computer == "" {
 				ev.Computer = s
 			}
-		case "EventID", "EventOriginalType":
+		case winevent.CoreEventID:
 			if n, err := strconv.ParseUint(s, 10, 32); err == nil && ev.EventID == 0 {
 				ev.EventID = uint32(n)
 			}
-		case "ReportId", "EventRecordID", "EventOriginalUid":
+		case winevent.CoreRecordID:
 			if n, err := strconv.ParseUint(s, 10, 64); err == nil && ev.RecordID == 0 {
 				ev.RecordID = n
 			}

@@ -1,0 +1,31 @@
+// Package app is the application layer that cmd/loghunt calls: a Config
+// says what to hunt with which rules, Prepare finds the inputs (Discover)
+// and loads the rules into a Plan, and Plan.Run runs the engine.
+//
+// app imports hunt, hunt/rules, the adapters (hunt/sigmahunt,
+// hunt/kqlhunt) and the parsers; nothing but cmd imports app.
+package app
+
+import (
+	"github.com/loghunt/loghunt/hunt/rules"
+	"github.com/loghunt/loghunt/parsers/input"
+)
+
+// Config is everything a hunt run needs. The zero value hunts nothing.
+type Config struct {
+	Paths      []string // files and directories to hunt
+	RulePaths  []string // extra rule files or directories (Sigma or KQL)
+	NoBundled  bool     // leave the embedded rulepacks out
+	NoSigma    bool     // run no Sigma rules (loghunt kql)
+	NoKQL      bool     // run no KQL rules: nothing is kept per event
+	Queries    []*rules.KQL
+	Threads    int
+	Carve      bool
+	Input      input.Options // archive limits; the zero value has safe defaults
+	Select     rules.Selection
+	ExpandFile string // YAML map of Sigma placeholder values
+	Now        Now
+	// ShowHidden also outputs hits of Sigma rules that only feed
+	// correlations (generate: false).
+	ShowHidden bool
+}

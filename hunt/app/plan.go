@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/kql/value"
+	"github.com/loghunt/loghunt/hunt/kqlhunt"
+	"github.com/loghunt/loghunt/hunt/rules"
+	"github.com/loghunt/loghunt/hunt/sigma"
+	"github.com/loghunt/loghunt/hunt/sigmahunt"
+	"github.com/loghunt/loghunt/rulepacks"
+)
+
+// Plan is a prepared hunt: inputs found, rules loaded. Run runs it.
+type Plan struct {
+	Config  Config
+	Options hunt.Options
+	Inputs  []hunt.Input
+	// SkippedInputs are paths that were not hunted, with why.
+	SkippedInputs []hunt.Skipped
+	// SigmaReport accounts for the Sigma rules (nil with NoSigma).
+	SigmaReport *sigma.Report
+	// KQLRules are the loaded KQL rules; KQLFailed those that were not.
+	KQLRules  []*rules.KQL
+	KQLFailed []hunt.Skipped
+	// RuleFilesSkipped are files under rule paths that are not rules.
+	RuleFilesSkipped []hunt.Skipped
+	// Deselected counts rules left out by the selection (Sigma and KQL)
+	// and by NoKQL.
+	Deselected int
+	// KQLDeselected lists the KQL rules (or, with NoKQL, rule files) left
+	// out, with the reason; Sigma's are in SigmaReport.Skipped.
+	KQLDeselected []hunt.Skipped
+	// Notes and Warnings are printed in the summary.
+	Notes    []string
+	Warnings []string
+
+	kql   *kqlhunt.Engine
+	sigma *sigmahunt.Engine
+}
+
+// Prepare loads the rules and finds the inputs. It fails only on a
+// configuration error, an *OptionError (errors.Is ErrBadOption): an
+// unreadable --expand file, an unknown level, bad input limits. Bad rules and
+// unreadable inputs are recorded in the Plan.
+func Prepare(cfg Config) (*Plan, error) {
+	if err := cfg.Select.Validate(); err != nil {
+		return nil, &OptionError{Option: "--min-level", Err: err}
+	}
+	p := &Plan{Config: cfg}
+	p.Options.Threads = cfg.Threads
+
+	// User rules come first: where a user rule has the id of a bundled
+	// one, the user's wins and the bundled copy is noted, not loaded.
+	var sigmaFiles, kqlFiles []rules.File
+	add := func(files []rules.File, skipped []hunt.Skipped) {
+		p.RuleFilesSkipped = append(p.RuleFilesSkipped, skipped...)
+		for _, f := range files {
+			switch f.Kind {
+			case rules.KindSigma:
+				sigmaFiles = append(sigmaFiles, f)
+			case rules.KindKQL:
+				kqlFiles = append(kqlFiles, f)
+			}
+		}
+	}
+	for _, rp := range cfg.RulePaths {
+		add(rules.FindOnDisk(rp))
+	}
+	if !cfg.NoBundled {
+		add(rules.Find(rulepacks.FS, ".", rules.BundledPrefix))
+	}
+
+	if !cfg.NoSigma {
+		opts := sigmahunt.Options{Select: cfg.Select, ShowHidden: cfg.ShowHidden}
+		if cfg.ExpandFile != "" {
+			ph, err := readPlaceholders(cfg.ExpandFile)
+			if err != nil {
+				return nil, err
+			}
+			opts.Placeholders = ph
+		}
+		se := sigmahunt.New(sigmaFiles, opts)
+		p.sigma = se
+		p.SigmaReport = se.Report()
+		p.Notes = append(p.Notes, se.DropBundledDuplicates()...)
+		p.Deselected += len(se.Report().Skipped)
+		p.Options.Matchers = append(p.Options.Matchers, se)
+		if se.HasCorrelations() {
+			p.Options.Finishers = append(p.Options.Finishers, se)
+		}
+	}
+
+	defs := append([]*rules.KQL(nil), cfg.Queries...)
+	if cfg.NoKQL {
+		for _, f := range kqlFiles {
+			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: f.Path, Reason: "--no-kql"})
+		}
+		kqlFiles = nil
+	}
+	for _, f := range kqlFiles {
+		d, err := rules.ParseKQL(f)
+		if err != nil {
+			sk := hunt.Skipped{Path: f.Path, Reason: err.Error(), Err: err}
+			errors.As(err, &sk)
+			p.KQLFailed = append(p.KQLFailed, sk)
+			continue
+		}
+		if reason, _ := cfg.Select.Why(rules.KQLMeta(d.Rule())); reason != "" {
+			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: d.Path, Line: d.Line, RuleID: d.ID, Reason: reason})
+			continue
+		}
+		defs = append(defs, d)
+	}
+	p.Deselected += len(p.KQLDeselected)
+	if len(defs) > 0 {
+		ke, failed := kqlhunt.New(defs, kqlhunt.Options{Now: cfg.Now.Time, Wallclock: cfg.Now.Wallclock})
+		p.kql = ke
+		p.KQLFailed = append(p.KQLFailed, failed...)
+		p.KQLRules = append(p.KQLRules, ke.Rules()...)
+		if len(p.KQLRules) > 0 {
+			p.Options.Observers = append(p.Options.Observers, ke)
+			p.Options.Finishers = append(p.Options.Finishers, ke)
+		}
+	}
+
+	var err error
+	p.Inputs, p.SkippedInputs, err = Discover(cfg.Paths, DiscoverOptions{Carve: cfg.Carve, Input: cfg.Input})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// TotalBytes is the size of every input, for progress.
+func (p *Plan) TotalBytes() int64 {
+	var n int64
+	for _, in := range p.Inputs {
+		n += in.Size
+	}
+	return n
+}
+
+// Run hunts. The Result's hits are sorted; the plan's Notes and Warnings
+// gain what the run learnt (KQL's now(), semantic warnings).
+func (p *Plan) Run(ctx context.Context) (*hunt.Result, error) {
+	res, err := hunt.Run(ctx, p.Inputs, p.Options)
+	if err != nil {
+		return nil, err
+	}
+	if p.kql != nil {
+		p.Notes = append(p.Notes, p.kql.Notes()...)
+		p.Warnings = append(p.Warnings, p.kql.Warnings()...)
+	}
+	return res, nil
+}
+
+// KQLResult returns the full result table of a KQL rule after Run, or nil
+// when the rule did not run to completion.
+func (p *Plan) KQLResult(d *rules.KQL) *value.Table {
+	if p.kql == nil {
+		return nil
+	}
+	return p.kql.Result(d)
+}
+
+// CorrelationStats returns what the correlator could not use, for the
+// summary; false when no correlation ran.
+func (p *Plan) CorrelationStats() (sigma.CorrelatorStats, bool) {
+	if p.sigma == nil {
+		return sigma.CorrelatorStats{}, false
+	}
+	return p.sigma.CorrelationStats()
+}

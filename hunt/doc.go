@@ -1,0 +1,15 @@
+// Package hunt is the engine: it runs rules over events and returns hits.
+//
+// Run decodes the units of every Input (EVTX chunks, JSON files) on a pool
+// of workers, passes each event to the per-event Matchers (Sigma), feeds the
+// Observers (KQL table builders), and then runs the Finishers (correlations,
+// KQL queries) once every event has been seen. Hits come back sorted by
+// time, source and record, whatever the number of workers; the Result
+// accounts for every file in a FileReport. Skipped is the one type for an
+// input or a rule that was left out, and why.
+//
+// hunt imports only parsers. The adapters (hunt/sigmahunt, hunt/kqlhunt)
+// implement its interfaces, hunt/rules reads rule files, and hunt/app
+// prepares a run from a configuration; parsers never imports hunt, and
+// nothing imports cmd.
+package hunt
