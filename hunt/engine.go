@@ -17,8 +17,9 @@ import (
 )
 
 // Matcher checks one event against a set of rules and calls emit once per
-// rule that fires. Match is called from many goroutines at once; the event
-// is only valid during the call.
+// rule that fires, during the call and from the calling goroutine. Match is
+// called from many goroutines at once; the event is only valid during the
+// call.
 type Matcher interface {
 	Match(ev *parsers.Event, emit func(rule *Rule, matched []Matched))
 }
@@ -222,29 +223,20 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 			observe[i] = o.Worker()
 		}
 		g.Go(func() error {
-			// Counts are per worker and merged at the end, so counting
-			// takes no lock.
-			var counts HitCounts
-			var sinkErr error // the first; the worker stops on it
+			hw := &hitWorker{opts: &opts}
+			onMatch := hw.match // one closure per worker, not per event
 			for j := range jobs {
 				var errs []*parsers.ParseError
 				var n int64
 				emit := func(ev *parsers.Event) error {
 					n++
-					var kept *parsers.Event
+					hw.ev, hw.kept = ev, nil
 					for _, m := range opts.Matchers {
-						m.Match(ev, func(r *Rule, matched []Matched) {
-							if sinkErr != nil {
-								return
-							}
-							if kept == nil {
-								kept = ev.Clone()
-							}
-							sinkErr = deliver(&opts, &counts, &Hit{Rule: r, Time: kept.Time, Event: kept, Matched: keepMatched(matched)})
-						})
+						m.Match(ev, onMatch)
 					}
-					if sinkErr != nil {
-						return sinkErr
+					hw.ev, hw.kept = nil, nil
+					if hw.err != nil {
+						return hw.err
 					}
 					for _, o := range observe {
 						o(ev)
@@ -257,7 +249,7 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 					return nil
 				}
 				stats, err := decodeSafely(j.unit, emit, func(pe *parsers.ParseError) { errs = append(errs, pe) })
-				if sinkErr != nil {
+				if hw.err != nil {
 					// Not the unit's fault: the run stops.
 					err = nil
 				}
@@ -275,15 +267,15 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 				}
 				mu.Unlock()
 				j.done()
-				if sinkErr != nil {
-					return sinkErr
+				if hw.err != nil {
+					return hw.err
 				}
 				if err := gctx.Err(); err != nil {
 					return err
 				}
 			}
 			mu.Lock()
-			res.Counts.merge(&counts)
+			res.Counts.merge(&hw.counts)
 			mu.Unlock()
 			return nil
 		})
@@ -313,6 +305,29 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	res.Events = events.Load()
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// hitWorker turns one worker's matches into hits.
+type hitWorker struct {
+	opts *Options
+	// counts are per worker and merged at the end, so counting takes no
+	// lock.
+	counts HitCounts
+	err    error // the first from the sink; the worker stops on it
+
+	ev   *parsers.Event // the event being matched
+	kept *parsers.Event // its clone, made for its first hit
+}
+
+// match is the matchers' emit function.
+func (w *hitWorker) match(r *Rule, matched []Matched) {
+	if w.err != nil {
+		return
+	}
+	if w.kept == nil {
+		w.kept = w.ev.Clone()
+	}
+	w.err = deliver(w.opts, &w.counts, &Hit{Rule: r, Time: w.kept.Time, Event: w.kept, Matched: keepMatched(matched)})
 }
 
 // deliver passes one hit through the filters and, if they all keep it,
