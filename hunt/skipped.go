@@ -12,16 +12,17 @@ import (
 type Skipped struct {
 	// Path is the file as the user knows it: a file system path, or
 	// "bundled:sigma/x.yml" for an embedded rule.
-	Path string
+	Path string `json:"path"`
 	// Line and Column are 1-based positions in the file, 0 when the
 	// reason is about the whole file.
-	Line, Column int
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
 	// RuleID names the rule inside the file, when known.
-	RuleID string
+	RuleID string `json:"rule_id,omitempty"`
 	// Reason says why, for people. When empty, Err's text is the reason.
-	Reason string
+	Reason string `json:"reason"`
 	// Err is the typed cause, when there is one; nil otherwise.
-	Err error
+	Err error `json:"-"`
 }
 
 // Why returns the reason: Reason, or Err's text when Reason is empty.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/loghunt/loghunt/hunt/app"
 )
 
 // Exit codes. Only run maps errors to them.
@@ -102,6 +104,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if ue.hint != "" {
 				fmt.Fprintf(stderr, "hint: %s\n", ue.hint)
 			}
+			return exitUsage
+		case errors.Is(err, app.ErrBadOption):
+			// A configuration the flags checks let through (a --min-level
+			// on rules check, an --expand file that does not read).
+			fmt.Fprintf(stderr, "loghunt %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "hint: run \"loghunt %s -h\" for the flags and their values\n", name)
 			return exitUsage
 		case errors.Is(err, context.Canceled):
 			fmt.Fprintf(stderr, "loghunt %s: interrupted\n", name)

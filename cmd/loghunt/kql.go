@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/loghunt/loghunt/hunt/kql"
 	"github.com/loghunt/loghunt/hunt/kqlhunt"
 	"github.com/loghunt/loghunt/hunt/output"
 	"github.com/loghunt/loghunt/hunt/rules"
@@ -66,8 +65,9 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	// A query that does not parse fails before any input is read.
-	if _, err := kql.Parse(def.Query); err != nil {
-		return fmt.Errorf("%s: query does not parse: %w", def.Path, err)
+	if _, sk := kqlhunt.Parse(def); sk != nil {
+		sk.RuleID = "" // the one query of the run
+		return sk
 	}
 	cfg.NoBundled, cfg.NoSigma, cfg.Queries = true, true, []*rules.KQL{def}
 	// The result table is printed, not the hits.
@@ -76,7 +76,7 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if len(plan.KQLFailed) > 0 {
-		return fmt.Errorf("%s", plan.KQLFailed[0].Reason)
+		return plan.KQLFailed[0]
 	}
 	t := plan.KQLResult(def)
 	if t == nil {

@@ -215,6 +215,8 @@ func TestUsageErrorsTeach(t *testing.T) {
 		{[]string{"kql"}, "no query"},
 		{[]string{"hunt", "--now", "yesterday", "x"}, "--now"},
 		{[]string{"hunt", "-r", "/no/such/rules", "x"}, "rules path /no/such/rules"},
+		{[]string{"rules", "check", "--min-level", "severe", "x"}, `--min-level: unknown level "severe"`},
+		{[]string{"hunt", "--expand", "/no/such/expand.yml", "samples"}, "--expand: open /no/such/expand.yml"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/loghunt/loghunt/hunt/app"
@@ -68,7 +69,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		failed++
 	}
 	for _, f := range plan.KQLFailed {
-		fmt.Fprintf(stdout, "NOT LOADED %s: %s\n", f.Path, f.Reason)
+		fmt.Fprintf(stdout, "NOT LOADED %v\n", f)
 		failed++
 	}
 	for _, f := range plan.RuleFilesSkipped {
@@ -117,6 +118,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for k, v := range rep.SkippedBy {
 			why = append(why, fmt.Sprintf("%s %d", k, v))
 		}
+		slices.Sort(why)
 		fmt.Fprintf(stdout, "  %d deselected (%s)\n", plan.Deselected, strings.Join(why, ", "))
 	}
 	if failed > 0 {

@@ -27,3 +27,27 @@ func TestRulesCheckFieldWarnings(t *testing.T) {
 		t.Errorf("rules check --no-field-warnings: code %d, stdout:\n%s", code, out)
 	}
 }
+
+// TestKQLSyntaxErrorAtFileLine: a KQL syntax error on line 5 of a Sentinel
+// YAML file is reported at line 5 (column 22) of the file by rules check
+// and by kql -f, not at the query's line 2.
+func TestKQLSyntaxErrorAtFileLine(t *testing.T) {
+	dir := t.TempDir()
+	q := "id: q-5\n" +
+		"name: line five\n" +
+		"query: |\n" +
+		"  SecurityEvent\n" +
+		"  | where EventID == )\n"
+	p := filepath.Join(dir, "q.yaml")
+	if err := os.WriteFile(p, []byte(q), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "rules", "check", dir)
+	if want := "NOT LOADED " + p + `:5:22 [q-5]: query does not parse: unexpected ")"`; code != exitError || !strings.Contains(out, want) {
+		t.Errorf("rules check: code %d, stdout lacks %q:\n%s", code, want, out)
+	}
+	code, _, errOut := runCLI(t, "kql", "-f", p, dir)
+	if want := p + `:5:22: query does not parse: unexpected ")"`; code != exitError || !strings.Contains(errOut, want) {
+		t.Errorf("kql -f: code %d, stderr lacks %q:\n%s", code, want, errOut)
+	}
+}

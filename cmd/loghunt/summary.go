@@ -12,9 +12,7 @@ import (
 // plan loaded and skipped.
 func buildSummary(p *app.Plan, res *hunt.Result) *output.Summary {
 	s := output.NewSummary(res)
-	for _, sk := range p.SkippedInputs {
-		s.Skipped = append(s.Skipped, output.SkippedInput{Path: sk.Path, Reason: sk.Reason})
-	}
+	s.Skipped = append(s.Skipped, p.SkippedInputs...)
 	if r := p.SigmaReport; r != nil {
 		s.RulesLoaded["sigma"] = r.Detection
 		if r.Correlation > 0 {
@@ -24,7 +22,7 @@ func buildSummary(p *app.Plan, res *hunt.Result) *output.Summary {
 			s.RulesLoaded["sigma-filter"] = r.Filter
 		}
 		for _, e := range r.Failed {
-			s.RulesOff = append(s.RulesOff, output.SkippedRule{Path: e.Path, Line: e.Line, Column: e.Column, RuleID: e.RuleID, Reason: e.Err.Error()})
+			s.RulesOff = append(s.RulesOff, hunt.Skipped{Path: e.Path, Line: e.Line, Column: e.Column, RuleID: e.RuleID, Reason: e.Err.Error(), Err: e.Err})
 		}
 		for _, n := range r.Warnings {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("rule %s (%s): %s", n.Title, n.Path, n.Text))
@@ -33,11 +31,13 @@ func buildSummary(p *app.Plan, res *hunt.Result) *output.Summary {
 	if len(p.KQLRules) > 0 {
 		s.RulesLoaded["kql"] = len(p.KQLRules)
 	}
-	for _, f := range p.KQLFailed {
-		s.RulesOff = append(s.RulesOff, output.SkippedRule{Path: f.Path, Reason: f.Reason})
-	}
-	for _, f := range p.RuleFilesSkipped {
-		s.RulesOff = append(s.RulesOff, output.SkippedRule{Path: f.Path, Reason: f.Reason})
+	s.RulesOff = append(s.RulesOff, p.KQLFailed...)
+	s.RulesOff = append(s.RulesOff, p.RuleFilesSkipped...)
+	// The JSON summary carries the reason's text.
+	for _, l := range [][]hunt.Skipped{s.Skipped, s.RulesOff} {
+		for i := range l {
+			l[i].Reason = l[i].Why()
+		}
 	}
 	if cs, ok := p.CorrelationStats(); ok {
 		if cs.NoTime > 0 {

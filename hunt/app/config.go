@@ -8,6 +8,7 @@ package app
 
 import (
 	"github.com/loghunt/loghunt/hunt/rules"
+	"github.com/loghunt/loghunt/parsers/input"
 )
 
 // Config is everything a hunt run needs. The zero value hunts nothing.
@@ -20,6 +21,7 @@ type Config struct {
 	Queries    []*rules.KQL
 	Threads    int
 	Carve      bool
+	Input      input.Options // archive limits; the zero value has safe defaults
 	Select     rules.Selection
 	ExpandFile string // YAML map of Sigma placeholder values
 	Now        Now

@@ -19,16 +19,17 @@ type DiscoverOptions struct {
 // Discover finds the log files under paths (recursively, by content; zip and
 // gzip archives are opened) and turns each into an Input whose units the
 // engine decodes. Paths that are not logs, or cannot be read, are returned
-// as skipped with the reason.
-func Discover(paths []string, opts DiscoverOptions) ([]hunt.Input, []hunt.Skipped) {
+// as skipped with the reason. The error is an *OptionError: opts cannot be
+// used.
+func Discover(paths []string, opts DiscoverOptions) ([]hunt.Input, []hunt.Skipped, error) {
 	res, err := input.Discover(paths, opts.Input)
 	if err != nil {
-		return nil, []hunt.Skipped{{Path: "(options)", Reason: err.Error()}}
+		return nil, nil, &OptionError{Option: "input options", Err: err}
 	}
 	var ins []hunt.Input
 	var skipped []hunt.Skipped
 	for _, s := range res.Skipped {
-		skipped = append(skipped, hunt.Skipped{Path: s.Path, Reason: s.Reason})
+		skipped = append(skipped, hunt.Skipped{Path: s.Path, Reason: s.Reason, Err: s.Err})
 	}
 	for _, f := range res.Files {
 		switch f.Kind {
@@ -40,7 +41,7 @@ func Discover(paths []string, opts DiscoverOptions) ([]hunt.Input, []hunt.Skippe
 			skipped = append(skipped, hunt.Skipped{Path: f.Path, Reason: "unknown log type"})
 		}
 	}
-	return ins, skipped
+	return ins, skipped, nil
 }
 
 func evtxInput(f input.File, opts DiscoverOptions) hunt.Input {

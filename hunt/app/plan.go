@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/kql/value"
@@ -26,8 +27,12 @@ type Plan struct {
 	KQLFailed []hunt.Skipped
 	// RuleFilesSkipped are files under rule paths that are not rules.
 	RuleFilesSkipped []hunt.Skipped
-	// Deselected counts rules left out by the selection.
+	// Deselected counts rules left out by the selection (Sigma and KQL)
+	// and by NoKQL.
 	Deselected int
+	// KQLDeselected lists the KQL rules (or, with NoKQL, rule files) left
+	// out, with the reason; Sigma's are in SigmaReport.Skipped.
+	KQLDeselected []hunt.Skipped
 	// Notes and Warnings are printed in the summary.
 	Notes    []string
 	Warnings []string
@@ -37,9 +42,13 @@ type Plan struct {
 }
 
 // Prepare loads the rules and finds the inputs. It fails only on a
-// configuration error (an unreadable --expand file); bad rules and
+// configuration error, an *OptionError (errors.Is ErrBadOption): an
+// unreadable --expand file, an unknown level, bad input limits. Bad rules and
 // unreadable inputs are recorded in the Plan.
 func Prepare(cfg Config) (*Plan, error) {
+	if err := cfg.Select.Validate(); err != nil {
+		return nil, &OptionError{Option: "--min-level", Err: err}
+	}
 	p := &Plan{Config: cfg}
 	p.Options.Threads = cfg.Threads
 
@@ -65,10 +74,7 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 
 	if !cfg.NoSigma {
-		opts := sigma.LoadOptions{
-			MinLevel: cfg.Select.MinLevel, Status: cfg.Select.Status,
-			Tags: cfg.Select.Tags, ExcludeIDs: cfg.Select.ExcludeIDs,
-		}
+		opts := sigmahunt.Options{Select: cfg.Select, ShowHidden: cfg.ShowHidden}
 		if cfg.ExpandFile != "" {
 			ph, err := readPlaceholders(cfg.ExpandFile)
 			if err != nil {
@@ -76,7 +82,7 @@ func Prepare(cfg Config) (*Plan, error) {
 			}
 			opts.Placeholders = ph
 		}
-		se := sigmahunt.New(sigmaFiles, opts, cfg.ShowHidden)
+		se := sigmahunt.New(sigmaFiles, opts)
 		p.sigma = se
 		p.SigmaReport = se.Report()
 		p.Notes = append(p.Notes, se.DropBundledDuplicates()...)
@@ -89,21 +95,26 @@ func Prepare(cfg Config) (*Plan, error) {
 
 	defs := append([]*rules.KQL(nil), cfg.Queries...)
 	if cfg.NoKQL {
-		p.Deselected += len(kqlFiles)
+		for _, f := range kqlFiles {
+			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: f.Path, Reason: "--no-kql"})
+		}
 		kqlFiles = nil
 	}
 	for _, f := range kqlFiles {
 		d, err := rules.ParseKQL(f)
 		if err != nil {
-			p.KQLFailed = append(p.KQLFailed, hunt.Skipped{Path: f.Path, Reason: err.Error()})
+			sk := hunt.Skipped{Path: f.Path, Reason: err.Error(), Err: err}
+			errors.As(err, &sk)
+			p.KQLFailed = append(p.KQLFailed, sk)
 			continue
 		}
-		if !cfg.Select.Keep(d.Rule()) {
-			p.Deselected++
+		if reason, _ := cfg.Select.Why(rules.KQLMeta(d.Rule())); reason != "" {
+			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: d.Path, Line: d.Line, RuleID: d.ID, Reason: reason})
 			continue
 		}
 		defs = append(defs, d)
 	}
+	p.Deselected += len(p.KQLDeselected)
 	if len(defs) > 0 {
 		ke, failed := kqlhunt.New(defs, kqlhunt.Options{Now: cfg.Now.Time, Wallclock: cfg.Now.Wallclock})
 		p.kql = ke
@@ -115,7 +126,11 @@ func Prepare(cfg Config) (*Plan, error) {
 		}
 	}
 
-	p.Inputs, p.SkippedInputs = Discover(cfg.Paths, DiscoverOptions{Carve: cfg.Carve})
+	var err error
+	p.Inputs, p.SkippedInputs, err = Discover(cfg.Paths, DiscoverOptions{Carve: cfg.Carve, Input: cfg.Input})
+	if err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

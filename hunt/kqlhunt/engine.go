@@ -8,6 +8,7 @@ package kqlhunt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -65,9 +66,9 @@ func New(defs []*rules.KQL, opts Options) (*Engine, []hunt.Skipped) {
 	var failed []hunt.Skipped
 	seen := map[string]bool{}
 	for _, d := range defs {
-		q, err := kql.Parse(d.Query)
+		q, err := Parse(d)
 		if err != nil {
-			failed = append(failed, hunt.Skipped{Path: d.Path, Reason: fmt.Sprintf("query does not parse: %v", err)})
+			failed = append(failed, *err)
 			continue
 		}
 		e.rules = append(e.rules, &kqlRule{def: d, query: q, rule: d.Rule()})
@@ -79,6 +80,24 @@ func New(defs []*rules.KQL, opts Options) (*Engine, []hunt.Skipped) {
 		}
 	}
 	return e, failed
+}
+
+// Parse parses a rule's query. A syntax error is returned as a Skipped at
+// its line and column in the rule's file, whose Err is the *kql.SyntaxError
+// with those positions.
+func Parse(d *rules.KQL) (*kql.Query, *hunt.Skipped) {
+	q, err := kql.Parse(d.Query)
+	if err == nil {
+		return q, nil
+	}
+	sk := &hunt.Skipped{Path: d.Path, Line: d.Line, Column: d.Column, RuleID: d.ID, Reason: fmt.Sprintf("query does not parse: %v", err), Err: err}
+	var se *kql.SyntaxError
+	if errors.As(err, &se) {
+		at := *se
+		at.Line, at.Col = d.FilePos(se.Line, se.Col)
+		sk.Line, sk.Column, sk.Reason, sk.Err = at.Line, at.Col, "query does not parse: "+se.Msg, &at
+	}
+	return q, sk
 }
 
 // Rules returns the rules that parsed, in the order given.

@@ -14,21 +14,6 @@ import (
 	"github.com/loghunt/loghunt/parsers"
 )
 
-// SkippedInput is an input path that was not hunted, and why.
-type SkippedInput struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-}
-
-// SkippedRule is a rule file (or rule) that was not loaded, and why.
-type SkippedRule struct {
-	Path   string `json:"path"`
-	Line   int    `json:"line,omitempty"`
-	Column int    `json:"column,omitempty"`
-	RuleID string `json:"rule_id,omitempty"`
-	Reason string `json:"reason"`
-}
-
 // RuleCount is the number of hits of one rule.
 type RuleCount struct {
 	ID     string `json:"id"`
@@ -56,9 +41,9 @@ type Summary struct {
 	Events      int64          `json:"events"`
 	FileErrors  int            `json:"file_errors"`
 	PerFile     []FileSummary  `json:"per_file"`
-	Skipped     []SkippedInput `json:"skipped_inputs,omitempty"`
+	Skipped     []hunt.Skipped `json:"skipped_inputs,omitempty"`
 	RulesLoaded map[string]int `json:"rules_loaded"`
-	RulesOff    []SkippedRule  `json:"rules_not_loaded,omitempty"`
+	RulesOff    []hunt.Skipped `json:"rules_not_loaded,omitempty"`
 	Deselected  int            `json:"rules_deselected,omitempty"`
 	HitsTotal   int            `json:"hits"`
 	HitsPerRule []RuleCount    `json:"hits_per_rule"`
@@ -174,7 +159,7 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 			fmt.Fprintf(w, "  ... %d more inputs skipped: see --summary-json\n", len(s.Skipped)-maxListed)
 			break
 		}
-		fmt.Fprintf(w, "  skipped input: %s: %s\n", sk.Path, sk.Reason)
+		fmt.Fprintf(w, "  skipped input: %s: %s\n", sk.Path, sk.Why())
 	}
 	for i, r := range s.RulesOff {
 		if i == maxListed {
@@ -185,7 +170,7 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 		if r.Line > 0 {
 			pos = fmt.Sprintf("%s:%d", pos, r.Line)
 		}
-		fmt.Fprintf(w, "  rule not loaded: %s: %s\n", pos, r.Reason)
+		fmt.Fprintf(w, "  rule not loaded: %s: %s\n", pos, r.Why())
 	}
 	if perFile {
 		fmt.Fprintf(w, "\nPer file (records parsed / recovered / failed / bad chunks):\n")

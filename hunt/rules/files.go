@@ -107,7 +107,7 @@ func Find(fsys fs.FS, root, label string) ([]File, []hunt.Skipped) {
 	}
 	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: err.Error()})
+			skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: err.Error(), Err: err})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -119,10 +119,15 @@ func Find(fsys fs.FS, root, label string) ([]File, []hunt.Skipped) {
 			}
 			return nil
 		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: err.Error()})
-			return nil
+		// Only files that may be rules are read; Classify tells the
+		// others by their name.
+		var data []byte
+		if mayBeRule(p) {
+			data, err = readFile(fsys, p)
+			if err != nil {
+				skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: err.Error(), Err: err})
+				return nil
+			}
 		}
 		kind, why := Classify(p, data)
 		if kind == KindNone {
@@ -138,9 +143,48 @@ func Find(fsys fs.FS, root, label string) ([]File, []hunt.Skipped) {
 		return nil
 	})
 	if err != nil {
-		skipped = append(skipped, hunt.Skipped{Path: show(root), Reason: err.Error()})
+		skipped = append(skipped, hunt.Skipped{Path: show(root), Reason: err.Error(), Err: err})
 	}
 	return files, skipped
+}
+
+// MaxFileSize bounds a rule file's size; real rules are a few KiB.
+const MaxFileSize = 8 << 20
+
+// ErrTooLarge is wrapped by the error of a rule file over MaxFileSize.
+var ErrTooLarge = errors.New("rule file too large")
+
+// mayBeRule reports whether a file's name lets it be a rule file.
+func mayBeRule(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".yml", ".yaml", ".kql", ".csl":
+		return true
+	}
+	return false
+}
+
+// readFile reads a rule file, refusing one over MaxFileSize (by its size,
+// and by what it yields, in case the size lies).
+func readFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tooLarge := func(n int64) error {
+		return fmt.Errorf("%w: %d bytes is over the %d byte limit for a rule file", ErrTooLarge, n, MaxFileSize)
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > MaxFileSize {
+		return nil, tooLarge(st.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(int64(len(data)))
+	}
+	return data, nil
 }
 
 // FindOnDisk is Find for a path given on the command line.

@@ -1,11 +1,14 @@
 package rules
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/loghunt/loghunt/hunt"
 )
 
 func TestClassify(t *testing.T) {
@@ -56,5 +59,52 @@ func TestFindOnDiskSingleFileAndMissing(t *testing.T) {
 	_, skipped = FindOnDisk(filepath.Join(dir, "nope"))
 	if len(skipped) != 1 || !strings.Contains(skipped[0].Reason, "cannot read rules") {
 		t.Fatalf("missing path: %+v", skipped)
+	}
+}
+
+// TestFindLimitsFileSize: a rule file over MaxFileSize is not read; it is
+// skipped with a reason and ErrTooLarge. Files that cannot be rules are
+// never read.
+func TestFindLimitsFileSize(t *testing.T) {
+	big := make([]byte, MaxFileSize+1)
+	fsys := fstest.MapFS{
+		"r/big.yml":      {Data: big},
+		"r/limit.kql":    {Data: []byte("T | take 1" + strings.Repeat(" ", MaxFileSize-10))},
+		"r/big.evtx.bin": {Data: big},
+	}
+	files, skipped := Find(fsys, "r", "")
+	if len(files) != 1 || files[0].Name != "r/limit.kql" || len(files[0].Data) != MaxFileSize {
+		t.Errorf("files = %d, want limit.kql at exactly the limit", len(files))
+	}
+	if len(skipped) != 1 || skipped[0].Path != filepath.FromSlash("r/big.yml") || !errors.Is(skipped[0], ErrTooLarge) ||
+		skipped[0].Reason != "rule file too large: 8388609 bytes is over the 8388608 byte limit for a rule file" {
+		t.Errorf("skipped = %+v", skipped)
+	}
+}
+
+// TestParseKQLErrorsHaveLines: a Sentinel file that does not load is a
+// hunt.Skipped with the line of the problem and its cause.
+func TestParseKQLErrorsHaveLines(t *testing.T) {
+	tests := []struct {
+		name, data string
+		line       int
+		cause      error
+	}{
+		{"no query", "id: x\nname: y\nquery: \"  \"\n", 3, ErrNoQuery},
+		{"no query key", "id: x\nname: y\n", 0, ErrNoQuery},
+		{"bad yaml", "id: x\nname: [y\nquery: |\n  T\n", 3, nil}, // where yaml.v3 notices
+		{"wrong type", "id: x\ntactics: {a: 1}\nquery: T\n", 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseKQL(File{Path: "r/q.yaml", Name: "q.yaml", Data: []byte(tt.data), Kind: KindKQL})
+			var sk hunt.Skipped
+			if !errors.As(err, &sk) || sk.Path != "r/q.yaml" || sk.Line != tt.line || sk.Err == nil {
+				t.Fatalf("got %#v, want a Skipped at line %d", err, tt.line)
+			}
+			if tt.cause != nil && !errors.Is(err, tt.cause) {
+				t.Errorf("%v is not %v", err, tt.cause)
+			}
+		})
 	}
 }

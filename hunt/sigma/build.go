@@ -13,11 +13,6 @@ import (
 func (l *Loader) Compile() (*Ruleset, *Report) {
 	rep := l.report
 	rs := &Ruleset{fields: newFieldTable(), buckets: map[bucketKey][]*group{}, byRule: map[*Rule]int{}}
-	if l.err != nil {
-		rep.Failed = append(rep.Failed, &LoadError{Path: "(options)", Err: l.err})
-		rs.finish()
-		return rs, rep
-	}
 	rt, err := loadRouting()
 	if err != nil {
 		rep.Failed = append(rep.Failed, &LoadError{Path: "(routing)", Err: err})

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -15,18 +14,14 @@ import (
 // LoadOptions selects which rules a Loader keeps. The zero value loads every
 // rule and uses DefaultPlaceholders.
 type LoadOptions struct {
-	// MinLevel drops detection and correlation rules below this level
-	// (informational < low < medium < high < critical). Rules without a
-	// level count as informational. "" keeps all.
-	MinLevel string
-	// Status keeps only rules whose status is in the list
-	// (case-insensitive). Empty keeps all.
-	Status []string
-	// Tags keeps only rules with at least one of these tags
-	// (case-insensitive, e.g. "attack.t1059"). Empty keeps all.
-	Tags []string
-	// ExcludeIDs drops rules by id (or name).
-	ExcludeIDs []string
+	// Select, when set, decides which detection and correlation rules are
+	// kept (filters always are). It returns "" to keep a rule, or the
+	// reason it is left out and the name of the option that left it out,
+	// which Report.Skipped and Report.SkippedBy record. Rules without a
+	// level have level "". Nil keeps every rule. The caller owns the
+	// selection's semantics (hunt/rules.Selection), so that Sigma and KQL
+	// rules are selected alike.
+	Select func(id, name, level, status string, tags []string) (reason, option string)
 	// Placeholders gives the values of %name% placeholders in values with
 	// the expand modifier. Nil means DefaultPlaceholders(). Names compare
 	// case-insensitively. A placeholder with an empty list never matches.
@@ -58,18 +53,6 @@ func (o *LoadOptions) placeholders() map[string][]string {
 		return DefaultPlaceholders()
 	}
 	return o.Placeholders
-}
-
-var levelRank = map[string]int{"informational": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-
-// validate checks the options once, when the Loader is made.
-func (o *LoadOptions) validate() error {
-	if o.MinLevel != "" {
-		if _, ok := levelRank[strings.ToLower(o.MinLevel)]; !ok {
-			return fmt.Errorf("sigma: unknown minimum level %q (want informational, low, medium, high or critical)", o.MinLevel)
-		}
-	}
-	return nil
 }
 
 // Report accounts for every rule document a Loader saw.
@@ -120,15 +103,11 @@ type Loader struct {
 	opts   LoadOptions
 	docs   []*rawDoc
 	report *Report
-	err    error
 }
 
-// NewLoader returns a Loader for opts. Invalid options make Compile return
-// no rules and a report whose only failure names the option.
+// NewLoader returns a Loader for opts.
 func NewLoader(opts LoadOptions) *Loader {
-	l := &Loader{opts: opts, report: &Report{SkippedBy: map[string]int{}}}
-	l.err = opts.validate()
-	return l
+	return &Loader{opts: opts, report: &Report{SkippedBy: map[string]int{}}}
 }
 
 // isRuleFile reports whether a file name looks like a Sigma rule.
@@ -275,47 +254,14 @@ func (l *Loader) note(d *rawDoc, text string) Note {
 	return Note{Path: d.path, RuleID: d.meta.ID, Title: d.meta.Title, Text: text}
 }
 
-// selected applies the selection options to a detection or correlation
-// rule; it returns "" to keep the rule, or the reason it is skipped.
+// selected applies LoadOptions.Select to a detection or correlation rule;
+// it returns "" to keep the rule, or the reason it is skipped and the option
+// that skipped it.
 func (l *Loader) selected(d *rawDoc) (reason, option string) {
-	o := &l.opts
-	for _, x := range o.ExcludeIDs {
-		if x != "" && (strings.EqualFold(x, d.meta.ID) || strings.EqualFold(x, d.meta.Name)) {
-			return "excluded by id", "exclude"
-		}
+	if l.opts.Select == nil {
+		return "", ""
 	}
-	if o.MinLevel != "" {
-		lv := strings.ToLower(d.meta.Level)
-		rank, ok := levelRank[lv]
-		if !ok {
-			rank = 0
-		}
-		if rank < levelRank[strings.ToLower(o.MinLevel)] {
-			if lv == "" {
-				lv = "(none)"
-			}
-			return fmt.Sprintf("level %s below min-level %s", lv, strings.ToLower(o.MinLevel)), "min-level"
-		}
-	}
-	if len(o.Status) > 0 && !slices.ContainsFunc(o.Status, func(s string) bool { return strings.EqualFold(s, d.meta.Status) }) {
-		st := d.meta.Status
-		if st == "" {
-			st = "(none)"
-		}
-		return fmt.Sprintf("status %s not in %s", st, strings.Join(o.Status, ",")), "status"
-	}
-	if len(o.Tags) > 0 {
-		hit := false
-		for _, t := range d.meta.Tags {
-			for _, want := range o.Tags {
-				hit = hit || strings.EqualFold(t, want)
-			}
-		}
-		if !hit {
-			return "no tag in " + strings.Join(o.Tags, ","), "tags"
-		}
-	}
-	return "", ""
+	return l.opts.Select(d.meta.ID, d.meta.Name, d.meta.Level, d.meta.Status, d.meta.Tags)
 }
 
 func (d *rawDoc) toRule() *Rule {

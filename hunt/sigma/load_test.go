@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -110,40 +111,43 @@ func TestLoadFailuresHavePositions(t *testing.T) {
 	}
 }
 
+// TestSelection: Select sees every detection and correlation rule (not
+// filters) with its id, name, level, status and tags; what it drops is in
+// Report.Skipped with the reason and counted by option in SkippedBy.
 func TestSelection(t *testing.T) {
 	mk := func(id, level, status, tags string) string {
 		return "title: r" + id + "\nid: " + id + "\nlevel: " + level + "\nstatus: " + status + "\ntags: [" + tags + "]\nlogsource: {category: process_creation, product: windows}\ndetection:\n  s:\n    Image: a\n  condition: s\n"
 	}
-	docs := mk("a", "low", "stable", "attack.t1") + "---\n" + mk("b", "high", "test", "attack.t2") + "---\n" + mk("c", "critical", "stable", "attack.t2") + "---\n" + mk("d", "medium", "experimental", "attack.t1")
-	cases := []struct {
-		opts LoadOptions
-		want string
-	}{
-		{LoadOptions{}, "abcd"},
-		{LoadOptions{MinLevel: "high"}, "bc"},
-		{LoadOptions{Status: []string{"Stable"}}, "ac"},
-		{LoadOptions{Tags: []string{"ATTACK.T2"}}, "bc"},
-		{LoadOptions{ExcludeIDs: []string{"b", "d"}}, "ac"},
-		{LoadOptions{MinLevel: "medium", Status: []string{"stable", "experimental"}}, "cd"},
+	filter := "title: f\nid: f\nlogsource: {category: process_creation, product: windows}\nfilter:\n  rules: [a]\n  selection:\n    User: x\n  condition: not selection\n"
+	docs := mk("a", "low", "stable", "attack.t1") + "---\n" + mk("b", "High", "test", "attack.t2") + "---\n" + mk("c", "", "stable", "attack.t2") + "---\n" + filter
+	var seen []string
+	l := NewLoader(LoadOptions{Select: func(id, name, level, status string, tags []string) (string, string) {
+		seen = append(seen, fmt.Sprintf("%s/%s/%s/%v", id, level, status, tags))
+		switch id {
+		case "b":
+			return "level high too high", "max-level"
+		case "c":
+			return "no level", "min-level"
+		}
+		return "", ""
+	}})
+	l.AddBytes("multi.yml", []byte(docs))
+	rs, rep := l.Compile()
+	if want := "a/low/stable/[attack.t1] b/High/test/[attack.t2] c//stable/[attack.t2]"; strings.Join(seen, " ") != want {
+		t.Errorf("Select saw %q, want %q", strings.Join(seen, " "), want)
 	}
-	for _, tt := range cases {
-		l := NewLoader(tt.opts)
-		l.AddBytes("multi.yml", []byte(docs))
-		rs, rep := l.Compile()
-		var got string
-		for _, r := range rs.Rules() {
-			got += r.ID
-		}
-		if got != tt.want {
-			t.Errorf("%+v: loaded %q, want %q", tt.opts, got, tt.want)
-		}
-		if len(rep.Skipped) != 4-len(tt.want) {
-			t.Errorf("%+v: skipped %d, want %d", tt.opts, len(rep.Skipped), 4-len(tt.want))
-		}
+	var got string
+	for _, r := range rs.Rules() {
+		got += r.ID
 	}
-	l := NewLoader(LoadOptions{MinLevel: "severe"})
-	if _, rep := l.Compile(); len(rep.Failed) != 1 || !strings.Contains(rep.Failed[0].Error(), "severe") {
-		t.Errorf("bad min level not reported: %v", rep.Failed)
+	if got != "a" || rep.Filter != 1 {
+		t.Errorf("loaded %q and %d filters, want a and 1 (a filter is never selected out)", got, rep.Filter)
+	}
+	if len(rep.Skipped) != 2 || rep.Skipped[0].RuleID != "b" || rep.Skipped[0].Reason != "level high too high" || rep.Skipped[1].Title != "rc" {
+		t.Errorf("skipped = %+v", rep.Skipped)
+	}
+	if rep.SkippedBy["max-level"] != 1 || rep.SkippedBy["min-level"] != 1 || len(rep.SkippedBy) != 2 {
+		t.Errorf("skipped by = %v", rep.SkippedBy)
 	}
 }
 

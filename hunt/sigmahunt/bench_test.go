@@ -8,7 +8,6 @@ import (
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/rules"
-	"github.com/loghunt/loghunt/hunt/sigma"
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/rulepacks"
 )
@@ -45,7 +44,7 @@ func (u synthUnit) Decode(emit parsers.EmitFunc, _ parsers.ReportFunc) (parsers.
 // synthetic events; decoding is not included. Run with -cpu 1 for one core.
 func BenchmarkRunBundledSigma(b *testing.B) {
 	files, _ := rules.Find(rulepacks.FS, "sigma", rules.BundledPrefix)
-	se := New(files, sigma.LoadOptions{}, false)
+	se := New(files, Options{})
 	const perUnit, units = 10000, 8
 	ins := []hunt.Input{{Path: "synth", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
 		us := make([]parsers.Unit, units)

@@ -28,16 +28,35 @@ type Engine struct {
 	correlator *correlationRun
 }
 
+// Options configure New. The zero value keeps every rule, uses the
+// default placeholders and emits only the rules that generate hits.
+type Options struct {
+	// Select narrows the rules, as for KQL rules; what it leaves out is in
+	// the Report's Skipped, with the reason.
+	Select rules.Selection
+	// Placeholders are the values of %name% placeholders (--expand); nil
+	// means sigma.DefaultPlaceholders().
+	Placeholders map[string][]string
+	// ShowHidden also emits the matches of rules that only feed
+	// correlations (generate: false).
+	ShowHidden bool
+}
+
 // New loads and compiles the Sigma rule files. Rules that do not load are in
-// the Report. showHidden also emits the matches of rules that only feed
-// correlations (generate: false).
-func New(files []rules.File, opts sigma.LoadOptions, showHidden bool) *Engine {
-	l := sigma.NewLoader(opts)
+// the Report.
+func New(files []rules.File, opts Options) *Engine {
+	sel := opts.Select
+	l := sigma.NewLoader(sigma.LoadOptions{
+		Placeholders: opts.Placeholders,
+		Select: func(id, name, level, status string, tags []string) (string, string) {
+			return sel.Why(rules.Meta{ID: id, Name: name, Level: level, Status: status, Tags: tags})
+		},
+	})
 	for _, f := range files {
 		l.AddBytes(f.Path, f.Data)
 	}
 	rs, rep := l.Compile()
-	e := &Engine{rs: rs, report: rep, rules: map[*sigma.Rule]*hunt.Rule{}, showHidden: showHidden}
+	e := &Engine{rs: rs, report: rep, rules: map[*sigma.Rule]*hunt.Rule{}, showHidden: opts.ShowHidden}
 	for _, r := range rs.Rules() {
 		engine := "sigma"
 		if r.Kind == sigma.KindCorrelation {
