@@ -3,9 +3,11 @@
 // Run decodes the units of every Input (EVTX chunks, JSON files) on a pool
 // of workers, passes each event to the per-event Matchers (Sigma), feeds the
 // Observers (KQL table builders), and then runs the Finishers (correlations,
-// KQL queries) once every event has been seen. Hits come back sorted by
-// time, source and record, whatever the number of workers; the Result
-// accounts for every file in a FileReport. Skipped is the one type for an
+// KQL queries) once every event has been seen. Every hit passes the
+// Options.Filters, is counted for the summary (Result.Counts) and goes to a
+// HitSink; a SortingSink passes them on sorted by time, source and record,
+// whatever the number of workers. The Result accounts for every file in a
+// FileReport. Skipped is the one type for an
 // input or a rule that was left out, and why.
 //
 // hunt imports only parsers. The adapters (hunt/sigmahunt, hunt/kqlhunt)

@@ -17,8 +17,9 @@ import (
 )
 
 // Matcher checks one event against a set of rules and calls emit once per
-// rule that fires. Match is called from many goroutines at once; the event
-// is only valid during the call.
+// rule that fires, during the call and from the calling goroutine. Match is
+// called from many goroutines at once; the event is only valid during the
+// call.
 type Matcher interface {
 	Match(ev *parsers.Event, emit func(rule *Rule, matched []Matched))
 }
@@ -30,10 +31,15 @@ type Observer interface {
 	Worker() func(ev *parsers.Event)
 }
 
-// Finisher runs once all events have been seen. It gets the per-event hits
-// in canonical order and returns more hits (correlations, KQL results).
+// Finisher runs once all events have been seen, and finds hits of its own
+// (correlations, KQL results). Finish is called once, from the goroutine
+// that called Run, after every worker is done; it calls emit for each hit,
+// in any order, from that goroutine and only during the call. The hit goes
+// through the filters to the sink; emit's error is the sink's, and Finish
+// returns it. Finishers do not see the matchers' hits: what they need of
+// the events they keep as Observers or Matchers.
 type Finisher interface {
-	Finish(ctx context.Context, hits []*Hit) ([]*Hit, error)
+	Finish(ctx context.Context, emit func(*Hit) error) error
 }
 
 // Input is one file to hunt on. Open is called by one worker when the file's
@@ -55,6 +61,13 @@ type Options struct {
 	Matchers  []Matcher
 	Observers []Observer
 	Finishers []Finisher
+	// Filters see every hit of the matchers and the finishers, in order;
+	// a hit that one of them does not keep is counted as filtered and goes
+	// no further. None keeps every hit.
+	Filters []HitFilter
+	// Sink receives the hits the filters keep (see HitSink for when and
+	// from where). Nil drops them; the counts are kept all the same.
+	Sink HitSink
 	// Progress, if set, is called after each file is done with the number
 	// of bytes done and the total. It may be called from any worker, one
 	// call at a time.
@@ -71,12 +84,42 @@ type FileReport struct {
 	Err    error                 // final: the file (or one of its units) could not be read
 }
 
-// Result is what a hunt found and what it read.
+// Result is what a hunt found and what it read. The hits themselves went to
+// Options.Sink; Counts says how many there were.
 type Result struct {
-	Hits     []*Hit
 	Files    []*FileReport
 	Events   int64
+	Counts   HitCounts
 	Duration time.Duration
+}
+
+// HitCounts counts the hits of a run. Hits, PerRule and PerLevel count the
+// hits that every filter kept, the ones sent to the sink; Filtered counts
+// those a filter dropped.
+type HitCounts struct {
+	Hits     int
+	Filtered int
+	PerRule  map[*Rule]int  // by the Rule the hit carries
+	PerLevel map[string]int // by Rule.Level, as the rule spells it
+}
+
+// add counts one hit the filters kept.
+func (c *HitCounts) add(r *Rule, n int) {
+	if c.PerRule == nil {
+		c.PerRule = map[*Rule]int{}
+		c.PerLevel = map[string]int{}
+	}
+	c.Hits += n
+	c.PerRule[r] += n
+	c.PerLevel[r.Level] += n
+}
+
+// merge adds o's counts to c.
+func (c *HitCounts) merge(o *HitCounts) {
+	for r, n := range o.PerRule {
+		c.add(r, n)
+	}
+	c.Filtered += o.Filtered
 }
 
 // Totals sums the stats of every file.
@@ -88,16 +131,18 @@ func (r *Result) Totals() parsers.Stats {
 	return s
 }
 
-// Run hunts on every input. Files are reported in input order; hits are
-// sorted. Run returns an error only when ctx is cancelled or a finisher
-// fails; damaged input is reported in the FileReports.
+// Run hunts on every input. Files are reported in input order. Every hit of
+// the matchers and then of the finishers passes the filters, is counted and
+// goes to opts.Sink, which Run closes at the end. Run returns an error only
+// when ctx is cancelled, a finisher fails or the sink fails; damaged input
+// is reported in the FileReports.
 func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	start := time.Now()
 	threads := opts.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	res := &Result{Files: make([]*FileReport, len(inputs))}
+	res := &Result{Files: make([]*FileReport, len(inputs)), Counts: HitCounts{PerRule: map[*Rule]int{}, PerLevel: map[string]int{}}}
 	var total int64
 	for i, in := range inputs {
 		res.Files[i] = &FileReport{Path: in.Path, Kind: in.Kind, Size: in.Size}
@@ -171,7 +216,6 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 		return nil
 	})
 
-	var hits []*Hit
 	var events atomic.Int64
 	for w := 0; w < threads; w++ {
 		observe := make([]func(*parsers.Event), len(opts.Observers))
@@ -179,20 +223,20 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 			observe[i] = o.Worker()
 		}
 		g.Go(func() error {
-			var local []*Hit
+			hw := &hitWorker{opts: &opts}
+			onMatch := hw.match // one closure per worker, not per event
 			for j := range jobs {
 				var errs []*parsers.ParseError
 				var n int64
 				emit := func(ev *parsers.Event) error {
 					n++
-					var kept *parsers.Event
+					hw.ev, hw.kept = ev, nil
 					for _, m := range opts.Matchers {
-						m.Match(ev, func(r *Rule, matched []Matched) {
-							if kept == nil {
-								kept = ev.Clone()
-							}
-							local = append(local, &Hit{Rule: r, Time: kept.Time, Event: kept, Matched: keepMatched(matched)})
-						})
+						m.Match(ev, onMatch)
+					}
+					hw.ev, hw.kept = nil, nil
+					if hw.err != nil {
+						return hw.err
 					}
 					for _, o := range observe {
 						o(ev)
@@ -205,6 +249,10 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 					return nil
 				}
 				stats, err := decodeSafely(j.unit, emit, func(pe *parsers.ParseError) { errs = append(errs, pe) })
+				if hw.err != nil {
+					// Not the unit's fault: the run stops.
+					err = nil
+				}
 				if errors.Is(err, errParserPanic) {
 					// The unit's own count is lost; what it emitted was hunted.
 					stats.Records = n
@@ -219,12 +267,15 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 				}
 				mu.Unlock()
 				j.done()
+				if hw.err != nil {
+					return hw.err
+				}
 				if err := gctx.Err(); err != nil {
 					return err
 				}
 			}
 			mu.Lock()
-			hits = append(hits, local...)
+			res.Counts.merge(&hw.counts)
 			mu.Unlock()
 			return nil
 		})
@@ -240,19 +291,59 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 			return compareInt(a.Line, b.Line)
 		})
 	}
-	SortHits(hits)
+	emit := func(h *Hit) error { return deliver(&opts, &res.Counts, h) }
 	for _, f := range opts.Finishers {
-		more, err := f.Finish(ctx, hits)
-		if err != nil {
+		if err := f.Finish(ctx, emit); err != nil {
 			return nil, err
 		}
-		hits = append(hits, more...)
 	}
-	SortHits(hits)
-	res.Hits = hits
+	if opts.Sink != nil {
+		if err := opts.Sink.Close(); err != nil {
+			return nil, err
+		}
+	}
 	res.Events = events.Load()
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// hitWorker turns one worker's matches into hits.
+type hitWorker struct {
+	opts *Options
+	// counts are per worker and merged at the end, so counting takes no
+	// lock.
+	counts HitCounts
+	err    error // the first from the sink; the worker stops on it
+
+	ev   *parsers.Event // the event being matched
+	kept *parsers.Event // its clone, made for its first hit
+}
+
+// match is the matchers' emit function.
+func (w *hitWorker) match(r *Rule, matched []Matched) {
+	if w.err != nil {
+		return
+	}
+	if w.kept == nil {
+		w.kept = w.ev.Clone()
+	}
+	w.err = deliver(w.opts, &w.counts, &Hit{Rule: r, Time: w.kept.Time, Event: w.kept, Matched: keepMatched(matched)})
+}
+
+// deliver passes one hit through the filters and, if they all keep it,
+// counts it in c and sends it to the sink.
+func deliver(opts *Options, c *HitCounts, h *Hit) error {
+	for _, f := range opts.Filters {
+		if !f.Keep(h) {
+			c.Filtered++
+			return nil
+		}
+	}
+	c.add(h.Rule, 1)
+	if opts.Sink == nil {
+		return nil
+	}
+	return opts.Sink.WriteHit(h)
 }
 
 func compareInt(a, b int64) int {

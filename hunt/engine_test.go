@@ -98,25 +98,25 @@ func TestRunDeterministicAcrossThreads(t *testing.T) {
 	opts := func(threads int) Options {
 		return Options{Threads: threads, Matchers: []Matcher{needle{&Rule{ID: "cmd-1"}}, needle{&Rule{ID: "cmd-2"}}}}
 	}
-	one, err := Run(context.Background(), inputs(false), opts(1))
+	_, one, err := runCollect(context.Background(), inputs(false), opts(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 5 files x 200 events; a third match each rule.
-	if got, want := len(one.Hits), 2*5*200/3; got < want-5 || got > want+5 {
+	if got, want := len(one), 2*5*200/3; got < want-5 || got > want+5 {
 		t.Fatalf("hits = %d, want about %d", got, want)
 	}
 	for _, threads := range []int{2, 4, 8} {
-		many, err := Run(context.Background(), inputs(false), opts(threads))
+		_, many, err := runCollect(context.Background(), inputs(false), opts(threads))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if render(many.Hits) != render(one.Hits) {
+		if render(many) != render(one) {
 			t.Fatalf("threads=%d: hit order differs from threads=1", threads)
 		}
 	}
-	for i := 1; i < len(one.Hits); i++ {
-		if compareHits(one.Hits[i-1], one.Hits[i]) > 0 {
+	for i := 1; i < len(one); i++ {
+		if compareHits(one[i-1], one[i]) > 0 {
 			t.Fatalf("hits not sorted at %d", i)
 		}
 	}

@@ -123,11 +123,16 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	plan, res, err := f.run(ctx, cfg, stderr)
+	// The engine's hits are sorted in memory and written when the run is
+	// complete.
+	out := &hitOutput{stdout: stdout, path: f.out, format: format}
+	plan, res, err := f.run(ctx, cfg, stderr, hunt.NewSortingSink(out.WriteHit))
 	if err != nil {
+		out.abort()
 		return err
 	}
-	if err := writeHits(stdout, f.out, format, res.Hits); err != nil {
+	sum := buildSummary(plan, res)
+	if err := out.Close(sum); err != nil {
 		return err
 	}
 	// The summary goes with the table on stdout; when hits are a machine
@@ -136,7 +141,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.out == "" && format != output.Table {
 		sw = stderr
 	}
-	return writeSummary(sw, &f, buildSummary(plan, res))
+	return writeSummary(sw, &f, sum)
 }
 
 // prepare validates the flags and paths and returns the output format and
@@ -154,7 +159,8 @@ func (f *huntFlags) prepare(paths []string) (output.Format, app.Config, error) {
 }
 
 // run prepares and runs a hunt, with a progress bar on a terminal unless -q.
-func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer) (*app.Plan, *hunt.Result, error) {
+// The hits go to sink; nil drops them.
+func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, sink hunt.HitSink) (*app.Plan, *hunt.Result, error) {
 	plan, err := app.Prepare(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -170,6 +176,7 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer) (
 		}
 		return nil, nil, fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(cfg.Paths, ", "), strings.Join(why, "; "))
 	}
+	plan.Options.Sink = sink
 	var bar *progress
 	if !f.quiet {
 		bar = newProgress(stderr, plan.TotalBytes())
@@ -203,19 +210,75 @@ func (f *huntFlags) config(paths []string) (app.Config, error) {
 	return cfg, nil
 }
 
-func writeHits(stdout io.Writer, out string, format output.Format, hits []*hunt.Hit) error {
-	if out == "" {
-		return output.Write(stdout, format, hits)
+// hitOutput writes hits to -o's file, or to stdout, in one format. It opens
+// the file with the first hit or at Close, so a run that fails creates no
+// file; abort closes it after a failure.
+type hitOutput struct {
+	stdout io.Writer
+	path   string // -o; "" is stdout
+	format output.Format
+
+	fh *os.File
+	w  output.Writer
+}
+
+func (o *hitOutput) open() error {
+	if o.w != nil {
+		return nil
 	}
-	fh, err := os.Create(out)
+	var dst io.Writer = o.stdout
+	if o.path != "" {
+		fh, err := os.Create(o.path)
+		if err != nil {
+			return err
+		}
+		o.fh, dst = fh, fh
+	}
+	w, err := output.NewWriter(dst, o.format)
 	if err != nil {
+		o.abort()
 		return err
 	}
-	if err := output.Write(fh, format, hits); err != nil {
-		fh.Close()
-		return fmt.Errorf("writing %s: %w", out, err)
+	o.w = w
+	return nil
+}
+
+// WriteHit writes one hit.
+func (o *hitOutput) WriteHit(h *hunt.Hit) error {
+	if err := o.open(); err != nil {
+		return err
 	}
-	return fh.Close()
+	return o.wrap(o.w.WriteHit(h))
+}
+
+// Close ends the output with the summary and closes -o's file.
+func (o *hitOutput) Close(sum *output.Summary) error {
+	if err := o.open(); err != nil {
+		return err
+	}
+	if err := o.w.Close(sum); err != nil {
+		o.abort()
+		return o.wrap(err)
+	}
+	if o.fh == nil {
+		return nil
+	}
+	return o.fh.Close()
+}
+
+// abort closes -o's file, if open, after a failure.
+func (o *hitOutput) abort() {
+	if o.fh != nil {
+		o.fh.Close()
+		o.fh = nil
+	}
+}
+
+func (o *hitOutput) wrap(err error) error {
+	if err == nil || o.path == "" {
+		return err
+	}
+	return fmt.Errorf("writing %s: %w", o.path, err)
 }
 
 // writeSummary writes the JSON summary file if asked, and the text summary

@@ -70,7 +70,8 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return sk
 	}
 	cfg.NoBundled, cfg.NoSigma, cfg.Queries = true, true, []*rules.KQL{def}
-	plan, res, err := f.run(ctx, cfg, stderr)
+	// The result table is printed, not the hits.
+	plan, res, err := f.run(ctx, cfg, stderr, nil)
 	if err != nil {
 		return err
 	}

@@ -143,7 +143,8 @@ func (p *Plan) TotalBytes() int64 {
 	return n
 }
 
-// Run hunts. The Result's hits are sorted; the plan's Notes and Warnings
+// Run hunts, sending the hits to p.Options.Sink (set it before Run; a
+// hunt.SortingSink gives them in the canonical order). The plan's Notes and Warnings
 // gain what the run learnt (KQL's now(), semantic warnings).
 func (p *Plan) Run(ctx context.Context) (*hunt.Result, error) {
 	res, err := hunt.Run(ctx, p.Inputs, p.Options)

@@ -133,8 +133,9 @@ func (e *Engine) Worker() func(*parsers.Event) {
 	}
 }
 
-// Finish implements hunt.Finisher: it runs every query over the tables.
-func (e *Engine) Finish(ctx context.Context, _ []*hunt.Hit) ([]*hunt.Hit, error) {
+// Finish implements hunt.Finisher: it runs every query over the tables and
+// emits a hit per result row, query by query.
+func (e *Engine) Finish(ctx context.Context, emit func(*hunt.Hit) error) error {
 	var b *schema.Builder
 	var newest time.Time
 	for _, w := range e.workers {
@@ -167,7 +168,6 @@ func (e *Engine) Finish(ctx context.Context, _ []*hunt.Hit) ([]*hunt.Hit, error)
 		e.notes = append(e.notes, fmt.Sprintf("KQL now() is pinned by --now to %s", now.Format(time.RFC3339Nano)))
 	}
 
-	var hits []*hunt.Hit
 	for _, r := range e.rules {
 		for _, w := range kql.Check(r.query, cat) {
 			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): %s", r.def.Name, r.def.Path, w))
@@ -175,7 +175,7 @@ func (e *Engine) Finish(ctx context.Context, _ []*hunt.Hit) ([]*hunt.Hit, error)
 		t, warns, err := r.query.Run(ctx, cat, kql.Options{Now: now})
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
 			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): query failed: %v", r.def.Name, r.def.Path, err))
 			continue
@@ -191,14 +191,16 @@ func (e *Engine) Finish(ctx context.Context, _ []*hunt.Hit) ([]*hunt.Hit, error)
 			if o, ok := cat.Origin(row); ok {
 				h.Event.Source, h.Event.RecordID, h.Event.EventID = o.Source, o.RecordID, o.EventID
 			}
-			hits = append(hits, h)
+			if err := emit(h); err != nil {
+				return err
+			}
 		}
 	}
 	for _, w := range cat.Warnings() {
 		e.warnings = append(e.warnings, "KQL tables: "+w)
 	}
 	e.warnings = dedupe(e.warnings)
-	return hits, nil
+	return nil
 }
 
 func dedupe(s []string) []string {

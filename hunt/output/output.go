@@ -1,8 +1,9 @@
 // Package output writes hunt results: hits as CSV, JSON Lines or a readable
 // table, and the run summary as text or JSON.
 //
-// Writers take an io.Writer and never close it. Every format writes one hit
-// per row or line, in the order given (hunt.Run already sorts them).
+// NewWriter returns the Writer of a format. Writers take an io.Writer and
+// never close it. Every format writes one hit per row or line, in the order
+// given: put a hunt.SortingSink in front for the canonical order.
 package output
 
 import (
@@ -41,16 +42,35 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q (want table, csv or jsonl)", s)
 }
 
-// Write writes hits in format f.
-func Write(w io.Writer, f Format, hits []*hunt.Hit) error {
+// Writer writes hits in one format. WriteHit is called once per hit, in the
+// order they are to be written, one call at a time (a Writer is not safe for
+// concurrent use). Close is called once, after the last hit, with the run's
+// summary (nil when there is none): it writes what the format puts after
+// the hits and flushes what it buffered, but does not close the io.Writer.
+// A format may embed the summary; table, CSV and JSONL do not (the text
+// summary is printed beside them by the caller).
+//
+// After an error from WriteHit the output is incomplete; Close may still be
+// called to flush what was written.
+type Writer interface {
+	WriteHit(h *hunt.Hit) error
+	Close(s *Summary) error
+}
+
+// NewWriter returns the Writer of format f writing to w. An unknown format
+// is an error: ParseFormat's values, not the zero Format, are formats.
+func NewWriter(w io.Writer, f Format) (Writer, error) {
 	switch f {
+	case Table:
+		return &tableWriter{w: w}, nil
 	case CSV:
-		return WriteCSV(w, hits)
+		return &csvWriter{w: csv.NewWriter(w)}, nil
 	case JSONL:
-		return WriteJSONL(w, hits)
-	default:
-		return WriteTable(w, hits)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return &jsonlWriter{enc: enc}, nil
 	}
+	return nil, fmt.Errorf("output: unknown format %q (want table, csv or jsonl)", string(f))
 }
 
 // TimeFormat is how timestamps are written: RFC 3339 in UTC with every
@@ -120,44 +140,62 @@ func matchedSearches(h *hunt.Hit) string {
 	return strings.Join(s, ",")
 }
 
-// CSVHeader is the header row of WriteCSV.
+// CSVHeader is the header row of the CSV format.
 var CSVHeader = []string{
 	"timestamp", "computer", "channel", "event_id", "record_id", "rule_title", "rule_id",
 	"level", "engine", "source_file", "source_offset", "source_line", "recovered",
 	"matched_searches", "details",
 }
 
-// WriteCSV writes an RFC 4180 CSV file: a header row, then one hit a row.
-func WriteCSV(w io.Writer, hits []*hunt.Hit) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+// csvWriter writes an RFC 4180 CSV file: a header row, even with no hits,
+// then one hit a row.
+type csvWriter struct {
+	w      *csv.Writer
+	header bool // written
+	rec    []string
+}
+
+func (c *csvWriter) writeHeader() error {
+	if c.header {
+		return nil
+	}
+	c.header = true
+	return c.w.Write(CSVHeader)
+}
+
+// WriteHit implements Writer.
+func (c *csvWriter) WriteHit(h *hunt.Hit) error {
+	if err := c.writeHeader(); err != nil {
 		return err
 	}
-	for _, h := range hits {
-		ev := h.Event
-		if ev == nil {
-			ev = &parsers.Event{Source: parsers.Source{Offset: -1}}
-		}
-		off := ""
-		if ev.Source.Offset >= 0 && ev.Source.Line == 0 && ev.Source.Path != "" {
-			off = strconv.FormatInt(ev.Source.Offset, 10)
-		}
-		line := ""
-		if ev.Source.Line > 0 {
-			line = strconv.FormatInt(ev.Source.Line, 10)
-		}
-		rec := []string{
-			formatTime(h.Time), ev.Computer, ev.Channel, uintOrEmpty(uint64(ev.EventID), h.Event != nil),
-			uintOrEmpty(ev.RecordID, h.Event != nil && ev.RecordID != 0), h.Rule.Title, h.Rule.ID,
-			h.Rule.Level, h.Rule.Engine, ev.Source.Path, off, line, strconv.FormatBool(ev.Flags&parsers.Recovered != 0),
-			matchedSearches(h), strings.Join(Details(h), " | "),
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+	ev := h.Event
+	if ev == nil {
+		ev = &parsers.Event{Source: parsers.Source{Offset: -1}}
 	}
-	cw.Flush()
-	return cw.Error()
+	off := ""
+	if ev.Source.Offset >= 0 && ev.Source.Line == 0 && ev.Source.Path != "" {
+		off = strconv.FormatInt(ev.Source.Offset, 10)
+	}
+	line := ""
+	if ev.Source.Line > 0 {
+		line = strconv.FormatInt(ev.Source.Line, 10)
+	}
+	c.rec = append(c.rec[:0],
+		formatTime(h.Time), ev.Computer, ev.Channel, uintOrEmpty(uint64(ev.EventID), h.Event != nil),
+		uintOrEmpty(ev.RecordID, h.Event != nil && ev.RecordID != 0), h.Rule.Title, h.Rule.ID,
+		h.Rule.Level, h.Rule.Engine, ev.Source.Path, off, line, strconv.FormatBool(ev.Flags&parsers.Recovered != 0),
+		matchedSearches(h), strings.Join(Details(h), " | "),
+	)
+	return c.w.Write(c.rec)
+}
+
+// Close implements Writer: it writes the header if no hit did, and flushes.
+func (c *csvWriter) Close(*Summary) error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	c.w.Flush()
+	return c.w.Error()
 }
 
 func uintOrEmpty(v uint64, ok bool) string {
@@ -225,72 +263,90 @@ func FieldMap(ev *parsers.Event) map[string]any {
 	return m
 }
 
-// WriteJSONL writes one JSON object per hit per line.
-func WriteJSONL(w io.Writer, hits []*hunt.Hit) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, h := range hits {
-		j := jsonHit{
-			Time:    formatTime(h.Time),
-			Rule:    jsonRule{ID: h.Rule.ID, Title: h.Rule.Title, Level: h.Rule.Level, Engine: h.Rule.Engine, Path: h.Rule.Path, Tags: h.Rule.Tags},
-			Matched: h.Matched,
-		}
-		if ev := h.Event; ev != nil {
-			id, rid := ev.EventID, ev.RecordID
-			j.Computer, j.Channel, j.EventID, j.RecordID = ev.Computer, ev.Channel, &id, &rid
-			j.Source = sourceOf(ev)
-			if ev.Flags&parsers.Recovered != 0 {
-				j.Flags = append(j.Flags, "recovered")
-			}
-			if ev.Flags&parsers.BadChecksum != 0 {
-				j.Flags = append(j.Flags, "bad_checksum")
-			}
-			j.Fields = FieldMap(ev)
-		}
-		if len(h.Row) > 0 {
-			j.Row = make(map[string]any, len(h.Row))
-			for _, c := range h.Row {
-				j.Row[c.Name] = c.Value
-			}
-		}
-		for _, r := range h.Related {
-			j.Related = append(j.Related, *sourceOf(r))
-		}
-		if err := enc.Encode(j); err != nil {
-			return err
-		}
-	}
-	return nil
+// jsonlWriter writes one JSON object per hit per line.
+type jsonlWriter struct{ enc *json.Encoder }
+
+// WriteHit implements Writer.
+func (j *jsonlWriter) WriteHit(h *hunt.Hit) error {
+	return j.enc.Encode(jsonOf(h))
 }
 
-// WriteTable writes a readable, aligned table of hits.
-func WriteTable(w io.Writer, hits []*hunt.Hit) error {
-	if len(hits) == 0 {
-		_, err := fmt.Fprintln(w, "No hits.")
+// Close implements Writer; JSON Lines has nothing after the hits.
+func (j *jsonlWriter) Close(*Summary) error { return nil }
+
+// jsonOf is the JSONL shape of h.
+func jsonOf(h *hunt.Hit) *jsonHit {
+	j := &jsonHit{
+		Time:    formatTime(h.Time),
+		Rule:    jsonRule{ID: h.Rule.ID, Title: h.Rule.Title, Level: h.Rule.Level, Engine: h.Rule.Engine, Path: h.Rule.Path, Tags: h.Rule.Tags},
+		Matched: h.Matched,
+	}
+	if ev := h.Event; ev != nil {
+		id, rid := ev.EventID, ev.RecordID
+		j.Computer, j.Channel, j.EventID, j.RecordID = ev.Computer, ev.Channel, &id, &rid
+		j.Source = sourceOf(ev)
+		if ev.Flags&parsers.Recovered != 0 {
+			j.Flags = append(j.Flags, "recovered")
+		}
+		if ev.Flags&parsers.BadChecksum != 0 {
+			j.Flags = append(j.Flags, "bad_checksum")
+		}
+		j.Fields = FieldMap(ev)
+	}
+	if len(h.Row) > 0 {
+		j.Row = make(map[string]any, len(h.Row))
+		for _, c := range h.Row {
+			j.Row[c.Name] = c.Value
+		}
+	}
+	for _, r := range h.Related {
+		j.Related = append(j.Related, *sourceOf(r))
+	}
+	return j
+}
+
+// tableWriter writes a readable table of hits, or "No hits.". The columns
+// are aligned over all rows, so it holds the table until Close.
+type tableWriter struct {
+	w  io.Writer
+	tw *tabwriter.Writer // nil until the first hit
+}
+
+// WriteHit implements Writer.
+func (t *tableWriter) WriteHit(h *hunt.Hit) error {
+	tw := t.tw
+	if tw == nil {
+		tw = tabwriter.NewWriter(t.w, 0, 4, 2, ' ', 0)
+		t.tw = tw
+		fmt.Fprintln(tw, "TIME (UTC)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS")
+	}
+	computer, event, src := "", "", ""
+	if ev := h.Event; ev != nil {
+		computer = ev.Computer
+		if ev.EventID != 0 || ev.Source.Path != "" {
+			event = strconv.FormatUint(uint64(ev.EventID), 10)
+		}
+		src = ev.Source.String()
+		if ev.Flags&parsers.Recovered != 0 {
+			src += " (recovered)"
+		}
+	}
+	ts := ""
+	if !h.Time.IsZero() {
+		ts = h.Time.UTC().Format("2006-01-02 15:04:05.000")
+	}
+	_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts, h.Rule.Level, h.Rule.Title, computer, event, src,
+		clip(strings.Join(Details(h), " | "), 160))
+	return err
+}
+
+// Close implements Writer: it writes the aligned table, or "No hits.".
+func (t *tableWriter) Close(*Summary) error {
+	if t.tw == nil {
+		_, err := fmt.Fprintln(t.w, "No hits.")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME (UTC)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS")
-	for _, h := range hits {
-		computer, event, src := "", "", ""
-		if ev := h.Event; ev != nil {
-			computer = ev.Computer
-			if ev.EventID != 0 || ev.Source.Path != "" {
-				event = strconv.FormatUint(uint64(ev.EventID), 10)
-			}
-			src = ev.Source.String()
-			if ev.Flags&parsers.Recovered != 0 {
-				src += " (recovered)"
-			}
-		}
-		t := ""
-		if !h.Time.IsZero() {
-			t = h.Time.UTC().Format("2006-01-02 15:04:05.000")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, h.Rule.Level, h.Rule.Title, computer, event, src,
-			clip(strings.Join(Details(h), " | "), 160))
-	}
-	return tw.Flush()
+	return t.tw.Flush()
 }
 
 func clip(s string, n int) string {

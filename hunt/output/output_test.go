@@ -30,9 +30,7 @@ func sampleHits() []*hunt.Hit {
 
 func TestCSVIsRFC4180(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteCSV(&b, sampleHits()); err != nil {
-		t.Fatal(err)
-	}
+	writeAll(t, &b, CSV, sampleHits())
 	r := csv.NewReader(&b)
 	recs, err := r.ReadAll()
 	if err != nil {
@@ -64,9 +62,7 @@ func TestCSVIsRFC4180(t *testing.T) {
 func TestJSONLOneHitPerLine(t *testing.T) {
 	hits := append(sampleHits(), sampleHits()...)
 	var b bytes.Buffer
-	if err := WriteJSONL(&b, hits); err != nil {
-		t.Fatal(err)
-	}
+	writeAll(t, &b, JSONL, hits)
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("lines = %d, want 2", len(lines))

@@ -1,9 +1,11 @@
 package output
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -45,12 +47,16 @@ type Summary struct {
 	Deselected  int            `json:"rules_deselected,omitempty"`
 	HitsTotal   int            `json:"hits"`
 	HitsPerRule []RuleCount    `json:"hits_per_rule"`
-	Notes       []string       `json:"notes,omitempty"`
-	Warnings    []string       `json:"warnings,omitempty"`
-	DurationMS  int64          `json:"duration_ms"`
+	// HitsPerLevel counts the hits by rule level. Neither summary writes
+	// it yet; it is here for the level-ordered summary.
+	HitsPerLevel map[string]int `json:"-"`
+	Notes        []string       `json:"notes,omitempty"`
+	Warnings     []string       `json:"warnings,omitempty"`
+	DurationMS   int64          `json:"duration_ms"`
 }
 
-// NewSummary accounts for res. Rule accounting is filled in by the caller.
+// NewSummary accounts for res, its files and the engine's hit counts (the
+// hits the filters kept). Rule accounting is filled in by the caller.
 func NewSummary(res *hunt.Result) *Summary {
 	s := &Summary{Files: len(res.Files), Totals: res.Totals(), Events: res.Events,
 		RulesLoaded: map[string]int{}, DurationMS: res.Duration.Milliseconds()}
@@ -65,24 +71,19 @@ func NewSummary(res *hunt.Result) *Summary {
 		}
 		s.PerFile = append(s.PerFile, fs)
 	}
-	counts := map[*hunt.Rule]int{}
-	var rules []*hunt.Rule
-	for _, h := range res.Hits {
-		if counts[h.Rule] == 0 {
-			rules = append(rules, h.Rule)
-		}
-		counts[h.Rule]++
+	for r, n := range res.Counts.PerRule {
+		s.HitsPerRule = append(s.HitsPerRule, RuleCount{ID: r.ID, Title: r.Title, Engine: r.Engine, Level: r.Level, Hits: n})
 	}
-	for _, r := range rules {
-		s.HitsPerRule = append(s.HitsPerRule, RuleCount{ID: r.ID, Title: r.Title, Engine: r.Engine, Level: r.Level, Hits: counts[r]})
-	}
+	// The counts come from a map: the order must be total.
 	slices.SortFunc(s.HitsPerRule, func(a, b RuleCount) int {
 		if a.Hits != b.Hits {
 			return b.Hits - a.Hits
 		}
-		return strings.Compare(a.Title+a.Engine, b.Title+b.Engine)
+		return cmp.Or(strings.Compare(a.Title+a.Engine, b.Title+b.Engine),
+			strings.Compare(a.ID, b.ID), strings.Compare(a.Level, b.Level))
 	})
-	s.HitsTotal = len(res.Hits)
+	s.HitsTotal = res.Counts.Hits
+	s.HitsPerLevel = maps.Clone(res.Counts.PerLevel)
 	return s
 }
 

@@ -61,11 +61,12 @@ func (c *correlationRun) observe(m *sigma.Match, ev *parsers.Event) {
 	c.mu.Unlock()
 }
 
-// Finish implements hunt.Finisher: it runs the correlations.
-func (e *Engine) Finish(context.Context, []*hunt.Hit) ([]*hunt.Hit, error) {
+// Finish implements hunt.Finisher: it runs the correlations and emits a hit
+// per firing, as the correlator finds them.
+func (e *Engine) Finish(_ context.Context, emitHit func(*hunt.Hit) error) error {
 	c := e.correlator
 	if c == nil {
-		return nil, nil
+		return nil
 	}
 	slices.SortStableFunc(c.items, func(a, b corrItem) int {
 		return cmp.Or(a.ev.Time.Compare(b.ev.Time),
@@ -74,10 +75,10 @@ func (e *Engine) Finish(context.Context, []*hunt.Hit) ([]*hunt.Hit, error) {
 			cmp.Compare(a.ev.Source.Line, b.ev.Source.Line),
 			strings.Compare(a.m.Rule.ID, b.m.Rule.ID))
 	})
-	var hits []*hunt.Hit
+	var err error // the first from emitHit; no hit is emitted after it
 	emit := func(h *sigma.CorrelationHit) {
-		if r := c.rules[h.Rule]; r != nil {
-			hits = append(hits, correlationHit(r, h))
+		if r := c.rules[h.Rule]; r != nil && err == nil {
+			err = emitHit(correlationHit(r, h))
 		}
 	}
 	cor := c.rs.NewCorrelator()
@@ -87,7 +88,7 @@ func (e *Engine) Finish(context.Context, []*hunt.Hit) ([]*hunt.Hit, error) {
 	cor.Flush(emit)
 	c.stats = cor.Stats()
 	c.items = nil
-	return hits, nil
+	return err
 }
 
 // correlationHit turns a correlation firing into a hit. Its Event stands
