@@ -388,3 +388,42 @@ func TestRunCancel(t *testing.T) {
 		t.Fatalf("cancelled before start: err = %v, want context.Canceled", err)
 	}
 }
+
+// BenchmarkOrdered measures the pool's own cost per item: the work and the
+// consumer do almost nothing.
+func BenchmarkOrdered(b *testing.B) {
+	b.ReportAllocs()
+	const n = 1024
+	for b.Loop() {
+		sum := 0
+		err := Ordered(context.Background(), n, 2, func(_ context.Context, i int) (int, error) {
+			return i, nil
+		}, func(_ int, r int) error {
+			sum += r
+			return nil
+		})
+		if err != nil || sum != n*(n-1)/2 {
+			b.Fatal(err, sum)
+		}
+	}
+}
+
+func BenchmarkRun(b *testing.B) {
+	b.ReportAllocs()
+	const n = 1024
+	for b.Loop() {
+		err := Run(context.Background(), 2, func(ctx context.Context, send func(int) error) error {
+			for i := range n {
+				if err := send(i); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, func() Worker[int] {
+			return Worker[int]{Do: func(context.Context, int) error { return nil }}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
