@@ -171,6 +171,9 @@ func Ordered[R any](ctx context.Context, n, threads int, work func(ctx context.C
 
 	var err error
 	for i := 0; i < n && err == nil; i++ {
+		if err = ctx.Err(); err != nil {
+			break // no result is consumed once ctx is done, even a ready one
+		}
 		select {
 		case o := <-slots[i%window]:
 			err = o.err
