@@ -3,9 +3,9 @@ package evtx
 import (
 	"context"
 	"io"
-	"runtime"
 	"sync"
 
+	"github.com/loghunt/loghunt/internal/pool"
 	"github.com/loghunt/loghunt/parsers"
 )
 
@@ -15,72 +15,25 @@ type chunkResult struct {
 	events  []*parsers.Event
 	reports []*parsers.ParseError
 	stats   parsers.Stats
-	err     error
 }
 
 var resultPool = sync.Pool{New: func() any { return new(chunkResult) }}
 
-// ordered runs work on the chunk slots with up to threads goroutines and
-// hands the results to consume in slot order. At most 2×threads results
-// are held at once. The first error (from work, consume or ctx) stops it.
-func (f *File) ordered(ctx context.Context, threads int, work func(i int, res *chunkResult), consume func(res *chunkResult) error) error {
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	n := f.nchunks
-	if n == 0 {
-		return ctx.Err()
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	slots := make([]chan *chunkResult, n)
-	for i := range slots {
-		slots[i] = make(chan *chunkResult, 1)
-	}
-	window := make(chan struct{}, 2*threads)
-	running := make(chan struct{}, threads)
-	var wg sync.WaitGroup
-	go func() {
-		for i := 0; i < n; i++ {
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case running <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				res := resultPool.Get().(*chunkResult)
-				work(i, res)
-				<-running
-				slots[i] <- res
-			}(i)
-		}
-	}()
-	var err error
-	for i := 0; i < n && err == nil; i++ {
-		select {
-		case res := <-slots[i]:
-			err = res.err
-			if err == nil {
-				err = consume(res)
-			}
-			res.out, res.events, res.reports = res.out[:0], res.events[:0], res.reports[:0]
-			res.stats, res.err = parsers.Stats{}, nil
-			resultPool.Put(res)
-			<-window
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
-	cancel()
-	wg.Wait()
-	return err
+// ordered runs work on the chunks with up to threads goroutines and hands
+// the results to consume in chunk order (pool.Ordered: at most 2×threads
+// results are held at once). The first error (from work, consume or ctx)
+// stops it; an error of work is returned in its chunk's turn.
+func (f *File) ordered(ctx context.Context, threads int, work func(i int, res *chunkResult) error, consume func(res *chunkResult) error) error {
+	return pool.Ordered(ctx, f.nchunks, threads, func(_ context.Context, i int) (*chunkResult, error) {
+		res := resultPool.Get().(*chunkResult)
+		return res, work(i, res)
+	}, func(_ int, res *chunkResult) error {
+		err := consume(res)
+		res.out, res.events, res.reports = res.out[:0], res.events[:0], res.reports[:0]
+		res.stats = parsers.Stats{}
+		resultPool.Put(res)
+		return err
+	})
 }
 
 // Decode decodes all chunks of f on up to threads goroutines (<= 0: all
@@ -90,7 +43,7 @@ func (f *File) ordered(ctx context.Context, threads int, work func(i int, res *c
 // chunk could not be read, or emit failed.
 func (f *File) Decode(ctx context.Context, threads int, emit parsers.EmitFunc, report parsers.ReportFunc) (parsers.Stats, error) {
 	var total parsers.Stats
-	err := f.ordered(ctx, threads, func(i int, res *chunkResult) {
+	err := f.ordered(ctx, threads, func(i int, res *chunkResult) error {
 		c := chunkDecoder{f: f, index: i,
 			emit: func(e *parsers.Event) error {
 				res.events = append(res.events, e.Clone())
@@ -98,7 +51,9 @@ func (f *File) Decode(ctx context.Context, threads int, emit parsers.EmitFunc, r
 			},
 			report: func(pe *parsers.ParseError) { res.reports = append(res.reports, pe) },
 		}
-		res.stats, res.err = c.decode()
+		var err error
+		res.stats, err = c.decode()
+		return err
 	}, func(res *chunkResult) error {
 		total.Add(res.stats)
 		for _, pe := range res.reports {
@@ -127,7 +82,7 @@ func (f *File) Dump(ctx context.Context, w io.Writer, format Format, threads int
 		format = FormatXML
 	}
 	var total parsers.Stats
-	err := f.ordered(ctx, threads, func(i int, res *chunkResult) {
+	err := f.ordered(ctx, threads, func(i int, res *chunkResult) error {
 		c := chunkDecoder{f: f, index: i, format: format,
 			out: func(rec []byte) error {
 				res.out = append(res.out, rec...)
@@ -135,7 +90,9 @@ func (f *File) Dump(ctx context.Context, w io.Writer, format Format, threads int
 			},
 			report: func(pe *parsers.ParseError) { res.reports = append(res.reports, pe) },
 		}
-		res.stats, res.err = c.decode()
+		var err error
+		res.stats, err = c.decode()
+		return err
 	}, func(res *chunkResult) error {
 		total.Add(res.stats)
 		if report != nil {

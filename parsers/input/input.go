@@ -10,6 +10,11 @@
 // on. Nothing it finds is dropped without a Skipped entry, except
 // directories, which are only walked.
 //
+// DiscoverFS does the same over any fs.FS (an archive or a disk image
+// opened as a file system, an fstest.MapFS in tests); Discover walks the
+// directories it is given through os.DirFS with the same code, following
+// symbolic links as well.
+//
 // Each File is opened on demand with File.Open, possibly from several
 // goroutines at once; each call returns an independent Content that the
 // caller closes.

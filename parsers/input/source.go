@@ -10,6 +10,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -53,13 +54,56 @@ func diskSource(p string, size int64) source {
 	}
 }
 
-// sniff returns the first bytes of src.
-func sniff(src source) ([]byte, error) {
+// fsSource is the file name of fsys, shown as display. It gets random
+// access in classify when the opened file is an io.ReaderAt.
+func fsSource(fsys fs.FS, name, display string, size int64) source {
+	return source{
+		path: display,
+		size: size,
+		open: func() (io.ReadCloser, error) {
+			f, err := fsys.Open(name)
+			if err != nil {
+				return nil, relabel(err, display)
+			}
+			return f, nil
+		},
+	}
+}
+
+// direct gives random access to the content of src when the reader its
+// open returns is an io.ReaderAt (a file on disk, or a file of an fs.FS
+// that offers it), with the size its Stat method reports.
+func direct(src source) func() (readerAtCloser, int64, error) {
+	return func() (readerAtCloser, int64, error) {
+		rc, err := src.open()
+		if err != nil {
+			return nil, 0, err
+		}
+		ra, ok := rc.(readerAtCloser)
+		st, ok2 := rc.(interface{ Stat() (fs.FileInfo, error) })
+		if !ok || !ok2 {
+			rc.Close()
+			return nil, 0, errors.New("random access lost since discovery")
+		}
+		fi, err := st.Stat()
+		if err != nil {
+			rc.Close()
+			return nil, 0, err
+		}
+		return ra, fi.Size(), nil
+	}
+}
+
+// sniff returns the first bytes of src and whether src.open gives an
+// io.ReaderAt.
+func sniff(src source) ([]byte, bool, error) {
 	rc, err := src.open()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rc.Close()
+	_, isReaderAt := rc.(io.ReaderAt)
+	_, hasStat := rc.(interface{ Stat() (fs.FileInfo, error) })
 	head := make([]byte, sniffSize)
 	n, err := io.ReadFull(rc, head)
 	if n > 0 {
@@ -70,7 +114,7 @@ func sniff(src source) ([]byte, error) {
 	if err == io.EOF {
 		err = nil
 	}
-	return head[:n], err
+	return head[:n], isReaderAt && hasStat, err
 }
 
 type fileType uint8
@@ -143,10 +187,13 @@ func detectUTF16(head []byte) fileType {
 // classify sniffs src and adds it to the result as a File, as the members
 // of an archive, or as Skipped. depth is the number of archives src is in.
 func (d *discoverer) classify(src source, depth int) {
-	head, err := sniff(src)
+	head, random, err := sniff(src)
 	if err != nil {
 		d.skip(src.path, err)
 		return
+	}
+	if src.openAt == nil && random {
+		src.openAt = direct(src)
 	}
 	if len(head) == 0 {
 		d.skip(src.path, ErrEmpty)
@@ -246,6 +293,9 @@ func materialize(src source, opts Options) (readerAtCloser, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if n > opts.MaxDecompressed {
+		return nil, 0, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, opts.MaxDecompressed)
+	}
 	if n <= opts.MaxInMemory {
 		return memReader{bytes.NewReader(buf.Bytes())}, n, nil
 	}
@@ -259,7 +309,10 @@ func materialize(src source, opts Options) (readerAtCloser, int64, error) {
 		return nil, 0, err
 	}
 	buf = bytes.Buffer{}
-	m, err := io.Copy(f, rc) // rc is bounded by MaxDecompressed
+	// An archive member's reader is bounded already; a file of an fs.FS
+	// without random access is not.
+	rest := max(opts.MaxDecompressed-n, 0)
+	m, err := io.Copy(f, &boundedReader{r: rc, left: rest, max: opts.MaxDecompressed})
 	if err != nil {
 		t.Close()
 		return nil, 0, err
