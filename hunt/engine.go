@@ -11,8 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
+	"github.com/loghunt/loghunt/internal/pool"
 	"github.com/loghunt/loghunt/parsers"
 )
 
@@ -149,13 +148,6 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 		total += in.Size
 	}
 
-	type job struct {
-		file int
-		unit parsers.Unit
-		done func() // called once the unit is decoded
-	}
-	jobs := make(chan job, threads*2)
-	g, gctx := errgroup.WithContext(ctx)
 	// Per-file accounting is merged under one lock; it is touched once per
 	// unit, not per event.
 	var mu sync.Mutex
@@ -174,8 +166,7 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 
 	// The producer opens files lazily, so thousands of inputs never hold
 	// thousands of descriptors, and releases each when its last unit is done.
-	g.Go(func() error {
-		defer close(jobs)
+	produce := func(ctx context.Context, send func(unitJob) error) error {
 		for i, in := range inputs {
 			units, release, err := in.Open()
 			if err != nil {
@@ -192,7 +183,6 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 			}
 			var left atomic.Int64
 			left.Store(int64(len(units)))
-			i := i
 			done := func() {
 				if left.Add(-1) == 0 {
 					if release != nil {
@@ -206,81 +196,78 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 				}
 			}
 			for _, u := range units {
-				select {
-				case jobs <- job{file: i, unit: u, done: done}:
-				case <-gctx.Done():
-					return gctx.Err()
+				if err := send(unitJob{file: i, unit: u, done: done}); err != nil {
+					return err
 				}
 			}
 		}
 		return nil
-	})
+	}
 
 	var events atomic.Int64
-	for w := 0; w < threads; w++ {
+	newWorker := func() pool.Worker[unitJob] {
 		observe := make([]func(*parsers.Event), len(opts.Observers))
 		for i, o := range opts.Observers {
 			observe[i] = o.Worker()
 		}
-		g.Go(func() error {
-			hw := &hitWorker{opts: &opts}
-			onMatch := hw.match // one closure per worker, not per event
-			for j := range jobs {
-				var errs []*parsers.ParseError
-				var n int64
-				emit := func(ev *parsers.Event) error {
-					n++
-					hw.ev, hw.kept = ev, nil
-					for _, m := range opts.Matchers {
-						m.Match(ev, onMatch)
-					}
-					hw.ev, hw.kept = nil, nil
-					if hw.err != nil {
-						return hw.err
-					}
-					for _, o := range observe {
-						o(ev)
-					}
-					if n&1023 == 0 {
-						if err := gctx.Err(); err != nil {
-							return err
-						}
-					}
-					return nil
+		hw := &hitWorker{opts: &opts}
+		onMatch := hw.match // one closure per worker, not per event
+		do := func(ctx context.Context, j unitJob) error {
+			var errs []*parsers.ParseError
+			var n int64
+			emit := func(ev *parsers.Event) error {
+				n++
+				hw.ev, hw.kept = ev, nil
+				for _, m := range opts.Matchers {
+					m.Match(ev, onMatch)
 				}
-				stats, err := decodeSafely(j.unit, emit, func(pe *parsers.ParseError) { errs = append(errs, pe) })
-				if hw.err != nil {
-					// Not the unit's fault: the run stops.
-					err = nil
-				}
-				if errors.Is(err, errParserPanic) {
-					// The unit's own count is lost; what it emitted was hunted.
-					stats.Records = n
-				}
-				events.Add(n)
-				mu.Lock()
-				fr := res.Files[j.file]
-				fr.Stats.Add(stats)
-				fr.Errors = append(fr.Errors, errs...)
-				if err != nil && !errors.Is(err, context.Canceled) {
-					fr.Err = errors.Join(fr.Err, err)
-				}
-				mu.Unlock()
-				j.done()
+				hw.ev, hw.kept = nil, nil
 				if hw.err != nil {
 					return hw.err
 				}
-				if err := gctx.Err(); err != nil {
-					return err
+				for _, o := range observe {
+					o(ev)
 				}
+				if n&1023 == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				return nil
 			}
+			stats, err := decodeSafely(j.unit, emit, func(pe *parsers.ParseError) { errs = append(errs, pe) })
+			if hw.err != nil {
+				// Not the unit's fault: the run stops.
+				err = nil
+			}
+			if errors.Is(err, errParserPanic) {
+				// The unit's own count is lost; what it emitted was hunted.
+				stats.Records = n
+			}
+			events.Add(n)
+			mu.Lock()
+			fr := res.Files[j.file]
+			fr.Stats.Add(stats)
+			fr.Errors = append(fr.Errors, errs...)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				fr.Err = errors.Join(fr.Err, err)
+			}
+			mu.Unlock()
+			j.done()
+			if hw.err != nil {
+				return hw.err
+			}
+			return ctx.Err()
+		}
+		finish := func() error {
 			mu.Lock()
 			res.Counts.merge(&hw.counts)
 			mu.Unlock()
 			return nil
-		})
+		}
+		return pool.Worker[unitJob]{Do: do, Done: finish}
 	}
-	if err := g.Wait(); err != nil {
+	if err := pool.Run(ctx, threads, produce, newWorker); err != nil {
 		return nil, err
 	}
 	for _, fr := range res.Files {
@@ -305,6 +292,13 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	res.Events = events.Load()
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// unitJob is one unit of one input, as the producer hands it to a worker.
+type unitJob struct {
+	file int
+	unit parsers.Unit
+	done func() // called once the unit is decoded
 }
 
 // hitWorker turns one worker's matches into hits.
