@@ -26,6 +26,13 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
+// flagError is a flag the flag package rejected; it has already printed
+// the message and the command's usage, so only the exit status is left.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
 func usagef(hint, format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...), hint: hint}
 }
@@ -99,6 +106,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		case errors.Is(err, flag.ErrHelp):
 			return exitOK
+		case errors.As(err, new(*flagError)):
+			return exitUsage
 		case errors.As(err, &ue):
 			fmt.Fprintf(stderr, "loghunt %s: %v\n", name, ue)
 			if ue.hint != "" {
@@ -139,7 +148,10 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &flagError{err}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
