@@ -183,7 +183,9 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 			continue
 		}
 		rep.Filter++
-		rep.Rules = append(rep.Rules, d.toRule())
+		fr := d.toRule()
+		fr.detection = d.detection
+		rep.Rules = append(rep.Rules, fr)
 	}
 
 	// Routing.
@@ -284,12 +286,40 @@ func (rs *Ruleset) finish() {
 
 // compileRule compiles one detection document.
 func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions) (*compiledRule, []string, *LoadError) {
-	cc := &compileCtx{path: d.path, fields: rs.fields, opts: opts}
-	det, err := cc.compileDetection(lookup(d.node, "detection"), nil)
+	tree, det, warns, err := rs.compileTree(d.path, lookup(d.node, "detection"), "", opts)
 	if err != nil {
-		return nil, nil, asLoadError(err)
+		return nil, nil, err
 	}
-	return &compiledRule{rule: d.toRule(), det: det}, cc.warnings, nil
+	r := d.toRule()
+	r.detection = tree
+	return &compiledRule{rule: r, det: det}, warns, nil
+}
+
+// compileTree reads a detection mapping into its tree (parseDetection) and
+// compiles the tree: the one path from YAML to matcher. Of several errors
+// in a rule it returns the first in the file, the compiler's or the
+// parser's.
+func (rs *Ruleset) compileTree(path string, n *yaml.Node, skip string, opts *LoadOptions) (*Detection, *detection, []string, *LoadError) {
+	tree, failedField, perr := parseDetection(path, n, skip)
+	cc := &compileCtx{path: path, fields: rs.fields, opts: opts}
+	var searches []*search
+	if tree != nil {
+		var err error
+		if searches, err = cc.compileSearches(tree); err != nil {
+			return nil, nil, nil, asLoadError(err)
+		}
+	}
+	if perr != nil {
+		if failedField != "" {
+			rs.fields.id(failedField)
+		}
+		return nil, nil, nil, asLoadError(perr)
+	}
+	det, err := cc.compileDetection(tree, searches)
+	if err != nil {
+		return nil, nil, nil, asLoadError(err)
+	}
+	return tree, det, cc.warnings, nil
 }
 
 func asLoadError(err error) *LoadError {
@@ -315,11 +345,11 @@ func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled ma
 	if err != nil {
 		return asLoadError(err)
 	}
-	cc := &compileCtx{path: d.path, fields: rs.fields, opts: opts}
-	det, err := cc.compileDetection(f, map[string]bool{"rules": true})
-	if err != nil {
-		return asLoadError(err)
+	tree, det, _, lerr := rs.compileTree(d.path, f, "rules", opts)
+	if lerr != nil {
+		return lerr
 	}
+	d.detection = tree
 	for _, n := range names {
 		t, ok := byRef[n.s]
 		cr := compiled[t]
