@@ -3,7 +3,11 @@ package sigma
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -410,4 +414,248 @@ func TestModifierNames(t *testing.T) {
 	if len(modifierByName) != int(ModYear) {
 		t.Errorf("%d names for %d modifiers", len(modifierByName), ModYear)
 	}
+}
+
+// checkTree checks the invariants of a loaded rule's detection tree.
+func checkTree(d *Detection) error {
+	if len(d.Searches) == 0 || len(d.Conditions) == 0 {
+		return fmt.Errorf("%d searches, %d conditions", len(d.Searches), len(d.Conditions))
+	}
+	for _, s := range d.Searches {
+		if len(s.Maps) == 0 && s.Keywords == nil {
+			return fmt.Errorf("search %q is empty", s.Name)
+		}
+		if s.Pos.Line < 1 {
+			return fmt.Errorf("search %q has no position", s.Name)
+		}
+		fms := []*FieldMatcher{}
+		for _, m := range s.Maps {
+			if len(m.Fields) == 0 {
+				return fmt.Errorf("search %q has an empty map", s.Name)
+			}
+			for i := range m.Fields {
+				fms = append(fms, &m.Fields[i])
+			}
+		}
+		if s.Keywords != nil {
+			if s.Keywords.Field != "" || len(s.Keywords.Modifiers) > 0 {
+				return fmt.Errorf("search %q: keywords with field %q, modifiers %v", s.Name, s.Keywords.Field, s.Keywords.Modifiers)
+			}
+			fms = append(fms, s.Keywords)
+		}
+		for _, f := range fms {
+			if len(f.Values) == 0 || f.Pos.Line < 1 {
+				return fmt.Errorf("search %q field %q: %d values, at %v", s.Name, f.Field, len(f.Values), f.Pos)
+			}
+			ms := readModifiers(f.Modifiers)
+			for _, v := range f.Values {
+				want := []PatternPart(nil)
+				if ms.stringCompared() && v.Kind != NullValue {
+					want = wildcardPattern(v.Raw)
+				}
+				if !reflect.DeepEqual(v.Pattern, want) {
+					return fmt.Errorf("search %q field %q value %q: pattern %v, want %v", s.Name, f.Field, v.Raw, v.Pattern, want)
+				}
+				if v.Pos.Line < 1 {
+					return fmt.Errorf("search %q field %q value %q has no position", s.Name, f.Field, v.Raw)
+				}
+			}
+		}
+	}
+	var walk func(e Expr) error
+	walk = func(e Expr) error {
+		switch x := e.(type) {
+		case *AndExpr:
+			for _, y := range x.X {
+				if err := walk(y); err != nil {
+					return err
+				}
+			}
+		case *OrExpr:
+			for _, y := range x.X {
+				if err := walk(y); err != nil {
+					return err
+				}
+			}
+		case *NotExpr:
+			return walk(x.X)
+		case *SearchRef:
+			if x.Index < 0 || x.Index >= len(d.Searches) || d.Searches[x.Index].Name != x.Name {
+				return fmt.Errorf("reference %q to search %d", x.Name, x.Index)
+			}
+		case *OfExpr:
+			if len(x.Searches) == 0 || !x.IsPattern() && len(x.Searches) != 1 {
+				return fmt.Errorf("%q covers %v", x.Pattern, x.Searches)
+			}
+			for _, i := range x.Searches {
+				if i < 0 || i >= len(d.Searches) {
+					return fmt.Errorf("%q covers search %d", x.Pattern, i)
+				}
+			}
+		default:
+			return fmt.Errorf("condition node %T", e)
+		}
+		if e.Position().Line < 1 {
+			return fmt.Errorf("condition node %T has no position", e)
+		}
+		return nil
+	}
+	for _, c := range d.Conditions {
+		if err := walk(c.Expr); err != nil {
+			return fmt.Errorf("condition %q: %v", c.Text, err)
+		}
+	}
+	return nil
+}
+
+// checkConditionPositions checks, for conditions written on one line, that
+// each node's position in the file is where its text starts. It returns
+// the number of nodes checked.
+func checkConditionPositions(lines []string, d *Detection) (int, error) {
+	n := 0
+	for _, c := range d.Conditions {
+		if c.Pos.Line < 1 || c.Pos.Line > len(lines) {
+			return n, fmt.Errorf("condition %q at %v, outside the file", c.Text, c.Pos)
+		}
+		at := func(p Pos) string {
+			r := []rune(lines[p.Line-1])
+			if p.Column < 1 || p.Column > len(r) {
+				return ""
+			}
+			return string(r[p.Column-1:])
+		}
+		rest := at(c.Pos)
+		if !strings.HasPrefix(rest, c.Text) && !strings.HasPrefix(rest, "'"+c.Text) && !strings.HasPrefix(rest, `"`+c.Text) {
+			continue // not on one line as written
+		}
+		var walk func(e Expr) error
+		walk = func(e Expr) error {
+			s := strings.ToLower(at(e.Position()))
+			n++
+			switch x := e.(type) {
+			case *AndExpr:
+				for _, y := range x.X {
+					if err := walk(y); err != nil {
+						return err
+					}
+				}
+			case *OrExpr:
+				for _, y := range x.X {
+					if err := walk(y); err != nil {
+						return err
+					}
+				}
+			case *NotExpr:
+				if !strings.HasPrefix(s, "not") {
+					return fmt.Errorf("not at %v: %q", x.Pos, s)
+				}
+				return walk(x.X)
+			case *SearchRef:
+				if !strings.HasPrefix(s, strings.ToLower(x.Name)) {
+					return fmt.Errorf("%s at %v: %q", x.Name, x.Pos, s)
+				}
+			case *OfExpr:
+				if !strings.HasPrefix(s, "1") && !strings.HasPrefix(s, "all") {
+					return fmt.Errorf("of %s at %v: %q", x.Pattern, x.Pos, s)
+				}
+			}
+			return nil
+		}
+		if err := walk(c.Expr); err != nil {
+			return n, fmt.Errorf("condition %q: %v", c.Text, err)
+		}
+	}
+	return n, nil
+}
+
+// TestCorpusDetectionTrees loads every SigmaHQ rule folder and checks the
+// tree of every loaded detection and filter rule: non-empty, references
+// resolved, patterns and positions set, condition positions on the text
+// they name. (That the matcher compiled from the tree behaves as before is
+// the regression samples' and the golden outputs' job.)
+func TestCorpusDetectionTrees(t *testing.T) {
+	shared := sharedDir(t)
+	dirs, _ := filepath.Glob(filepath.Join(shared, "sigma", "rules*"))
+	l := NewLoader(LoadOptions{})
+	for _, d := range dirs {
+		l.AddPath(d)
+	}
+	_, rep := l.Compile()
+	files := map[string][]string{}
+	trees, nodes := 0, 0
+	for _, r := range rep.Rules {
+		d := r.Detection()
+		if r.Kind == KindCorrelation {
+			if d != nil {
+				t.Errorf("%s: correlation %q has a detection tree", r.Path, r.Title)
+			}
+			continue
+		}
+		if d == nil {
+			t.Errorf("%s: %s rule %q has no detection tree", r.Path, r.Kind, r.Title)
+			continue
+		}
+		trees++
+		if err := checkTree(d); err != nil {
+			t.Errorf("%s: %v", r.Path, err)
+		}
+		lines, ok := files[r.Path]
+		if !ok {
+			data, err := os.ReadFile(r.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = strings.Split(string(data), "\n")
+			files[r.Path] = lines
+		}
+		n, err := checkConditionPositions(lines, d)
+		if err != nil {
+			t.Errorf("%s: %v", r.Path, err)
+		}
+		nodes += n
+	}
+	t.Logf("%d trees checked, %d condition nodes at their text", trees, nodes)
+	if trees < 3000 {
+		t.Errorf("only %d trees", trees)
+	}
+}
+
+// FuzzDetectionTree loads arbitrary rule files: loading never panics, and
+// every rule that loads has a well-formed tree.
+func FuzzDetectionTree(f *testing.F) {
+	f.Add([]byte(ruleWith("  sel:\n    Image|endswith: '\\a.exe'\n  filter_x:\n    User: SYSTEM\n  condition: sel and not 1 of filter_*\n")))
+	f.Add([]byte(ruleWith("  k:\n    - 'a*b\\\\*'\n    - 'x?'\n  m:\n    - A|contains|all: [a, b]\n    - B: null\n  condition: (k or m) and not all of them\n")))
+	f.Add([]byte(ruleWith("  sel: {EventID: 4625}\n  timeframe: 5m\n  condition: sel | count(User) by Ip > 10\n")))
+	f.Add([]byte(ruleWith("  a:\n    Hash|re|i: '^ab'\n    Ip|cidr: 10.0.0.0/8\n    N|gte: 3\n    U|fieldref: V\n    F|windash|base64offset|contains: ' -x'\n  condition:\n    - a\n    - '1 of a*'\n")))
+	if files, err := filepath.Glob(filepath.Join("testdata", "rules", "*.yml")); err == nil {
+		for _, p := range files {
+			if data, err := os.ReadFile(p); err == nil {
+				f.Add(data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		l := NewLoader(LoadOptions{})
+		l.AddBytes("fuzz.yml", data)
+		_, rep := l.Compile()
+		lines := strings.Split(string(data), "\n")
+		for _, r := range rep.Rules {
+			if r.Kind == KindCorrelation {
+				continue
+			}
+			d := r.Detection()
+			if d == nil {
+				t.Fatalf("%s rule %q has no tree", r.Kind, r.Title)
+			}
+			if err := checkTree(d); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := checkConditionPositions(lines, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
