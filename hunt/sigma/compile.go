@@ -362,7 +362,7 @@ func (cc *compileCtx) compileField(f *FieldMatcher) (*fieldMatcher, error) {
 			continue
 		}
 		if len(ms.transforms) == 0 {
-			add(valueMatcher{kind: vmStr, str: newStrPattern(positioned(patternTokens(v.Pattern), position), fm.fold), text: v.Raw})
+			add(valueMatcher{kind: vmStr, str: newStrPattern(positionedTokens(v.Pattern, position), fm.fold), text: v.Raw})
 			continue
 		}
 		items, err := cc.transform(v.Raw, ms.transforms)

@@ -1,6 +1,9 @@
 package sigma
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // This file holds the detection tree: the plain-data form of a rule's
 // detection section (or a filter rule's filter section), read once from
@@ -121,7 +124,8 @@ type Value struct {
 	// wide), which apply to Raw in the order the modifiers are written.
 	Raw string
 	// Pattern is Raw read as a Sigma wildcard pattern, with its escapes
-	// resolved: "C:\\*.exe" is literal "C:\*" then any run then ".exe"...
+	// resolved: `C:\\*.exe` is the literal `C:\`, any run, then `.exe`,
+	// while `C:\*.exe` with one backslash is the literal `C:*.exe`.
 	// It is set for values compared as strings (no re, cidr, lt, lte, gt,
 	// gte, fieldref, exists or time modifier; not null) and is what
 	// they match when no transformation applies. An empty string has an
@@ -321,14 +325,5 @@ func (*OfExpr) isExpr()    {}
 // IsPattern reports whether x names its searches by a pattern or "them"
 // rather than by one search's name.
 func (x *OfExpr) IsPattern() bool {
-	return x.Pattern == "them" || containsByte(x.Pattern, '*')
-}
-
-func containsByte(s string, c byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return true
-		}
-	}
-	return false
+	return x.Pattern == "them" || strings.Contains(x.Pattern, "*")
 }

@@ -327,10 +327,13 @@ func parseField(path string, at *yaml.Node, field string, mods []string, vals []
 
 // wildcardPattern reads s as a Sigma wildcard pattern.
 func wildcardPattern(s string) []PatternPart {
-	toks := parseWildcards(s)
-	if len(toks) == 0 {
+	if s == "" {
 		return nil
 	}
+	if !strings.ContainsAny(s, "*?\\") {
+		return []PatternPart{{Text: s}} // most values: one literal
+	}
+	toks := parseWildcards(s)
 	out := make([]PatternPart, len(toks))
 	for i, t := range toks {
 		switch t.kind {
@@ -345,23 +348,27 @@ func wildcardPattern(s string) []PatternPart {
 	return out
 }
 
-// patternTokens converts a pattern to fresh matcher tokens.
-func patternTokens(p []PatternPart) []token {
-	if len(p) == 0 {
-		return nil
+// positionedTokens converts a value's pattern to fresh matcher tokens,
+// wrapped in the stars of its position modifier.
+func positionedTokens(p []PatternPart, position Modifier) []token {
+	toks := make([]token, 0, len(p)+2)
+	if position == ModContains || position == ModEndsWith {
+		toks = append(toks, token{kind: tokStar})
 	}
-	toks := make([]token, len(p))
-	for i, pp := range p {
+	for _, pp := range p {
 		switch pp.Kind {
 		case AnyRun:
-			toks[i].kind = tokStar
+			toks = append(toks, token{kind: tokStar})
 		case AnyChar:
-			toks[i].kind = tokOne
+			toks = append(toks, token{kind: tokOne})
 		default:
-			toks[i].lit = pp.Text
+			toks = append(toks, token{lit: pp.Text})
 		}
 	}
-	return toks
+	if position == ModContains || position == ModStartsWith {
+		toks = append(toks, token{kind: tokStar})
+	}
+	return mergeStars(toks)
 }
 
 // parseCondition reads one condition: the expression (parsed by sigma-go
