@@ -318,34 +318,52 @@ func parseField(path string, at *yaml.Node, field string, mods []string, vals []
 		return fail(ErrModifier, "re cannot be combined with %v", append(names, pos))
 	}
 	if ms.stringCompared() {
+		// One array backs the patterns of all the values: a loaded
+		// rule keeps its tree, and fewer objects are less for the
+		// garbage collector to mark.
+		var endBuf [16]int
+		ends := endBuf[:0]
+		var parts []PatternPart
+		if len(vals) > 1 {
+			parts = make([]PatternPart, 0, len(vals))
+		}
 		for i := range fm.Values {
-			fm.Values[i].Pattern = wildcardPattern(fm.Values[i].Raw)
+			parts = appendWildcardPattern(parts, fm.Values[i].Raw)
+			ends = append(ends, len(parts))
+		}
+		start := 0
+		for i, end := range ends {
+			if end > start {
+				fm.Values[i].Pattern = parts[start:end:end]
+			}
+			start = end
 		}
 	}
 	return fm, nil
 }
 
 // wildcardPattern reads s as a Sigma wildcard pattern.
-func wildcardPattern(s string) []PatternPart {
+func wildcardPattern(s string) []PatternPart { return appendWildcardPattern(nil, s) }
+
+// appendWildcardPattern appends the pattern of s to dst.
+func appendWildcardPattern(dst []PatternPart, s string) []PatternPart {
 	if s == "" {
-		return nil
+		return dst
 	}
 	if !strings.ContainsAny(s, "*?\\") {
-		return []PatternPart{{Text: s}} // most values: one literal
+		return append(dst, PatternPart{Text: s}) // most values: one literal
 	}
-	toks := parseWildcards(s)
-	out := make([]PatternPart, len(toks))
-	for i, t := range toks {
+	for _, t := range parseWildcards(s) {
 		switch t.kind {
 		case tokStar:
-			out[i].Kind = AnyRun
+			dst = append(dst, PatternPart{Kind: AnyRun})
 		case tokOne:
-			out[i].Kind = AnyChar
+			dst = append(dst, PatternPart{Kind: AnyChar})
 		default:
-			out[i].Text = t.lit
+			dst = append(dst, PatternPart{Text: t.lit})
 		}
 	}
-	return out
+	return dst
 }
 
 // positionedTokens converts a value's pattern to fresh matcher tokens,
