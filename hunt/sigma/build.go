@@ -79,12 +79,13 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 	}
 
 	// Compile detection rules.
+	conds := conditionCache{}
 	compiled := map[*rawDoc]*compiledRule{}
 	for _, d := range docs {
 		if d.kind != KindDetection || !selected[d] && !needed[d] {
 			continue
 		}
-		cr, warns, err := rs.compileRule(d, &l.opts)
+		cr, warns, err := rs.compileRule(d, &l.opts, conds)
 		if err != nil {
 			l.failDoc(d, err)
 			continue
@@ -178,7 +179,7 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 		if d.kind != KindFilter {
 			continue
 		}
-		if err := rs.attachFilter(d, byRef, compiled, &l.opts, rep); err != nil {
+		if err := rs.attachFilter(d, byRef, compiled, &l.opts, rep, conds); err != nil {
 			l.failDoc(d, err)
 			continue
 		}
@@ -285,8 +286,8 @@ func (rs *Ruleset) finish() {
 }
 
 // compileRule compiles one detection document.
-func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions) (*compiledRule, []string, *LoadError) {
-	tree, det, warns, err := rs.compileTree(d.path, lookup(d.node, "detection"), "", opts)
+func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions, conds conditionCache) (*compiledRule, []string, *LoadError) {
+	tree, det, warns, err := rs.compileTree(d.path, lookup(d.node, "detection"), "", opts, conds)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -298,9 +299,9 @@ func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions) (*compiledRule, []s
 // compileTree reads a detection mapping into its tree (parseDetection) and
 // compiles the tree: the one path from YAML to matcher. Of several errors
 // in a rule it returns the first in the file, the compiler's or the
-// parser's.
-func (rs *Ruleset) compileTree(path string, n *yaml.Node, skip string, opts *LoadOptions) (*Detection, *detection, []string, *LoadError) {
-	tree, failedField, perr := parseDetection(path, n, skip)
+// parser's. conds may be nil.
+func (rs *Ruleset) compileTree(path string, n *yaml.Node, skip string, opts *LoadOptions, conds conditionCache) (*Detection, *detection, []string, *LoadError) {
+	tree, failedField, perr := parseDetection(path, n, skip, conds)
 	cc := &compileCtx{path: path, fields: rs.fields, opts: opts}
 	var searches []*search
 	if tree != nil {
@@ -332,7 +333,7 @@ func asLoadError(err error) *LoadError {
 // attachFilter compiles a Sigma filter rule and adds it to every rule it
 // names. A filter naming a rule that is not loaded is not an error (the
 // user may not have loaded it); it is noted.
-func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled map[*rawDoc]*compiledRule, opts *LoadOptions, rep *Report) *LoadError {
+func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled map[*rawDoc]*compiledRule, opts *LoadOptions, rep *Report, conds conditionCache) *LoadError {
 	f := lookup(d.node, "filter")
 	if f.Kind != yaml.MappingNode {
 		return errAt(d.path, f, ErrFilter, "filter must be a mapping")
@@ -345,7 +346,7 @@ func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled ma
 	if err != nil {
 		return asLoadError(err)
 	}
-	tree, det, _, lerr := rs.compileTree(d.path, f, "rules", opts)
+	tree, det, _, lerr := rs.compileTree(d.path, f, "rules", opts, conds)
 	if lerr != nil {
 		return lerr
 	}

@@ -20,8 +20,9 @@ import (
 // the error is elsewhere). The compiler compiles that part first, so that
 // a rule with several errors reports the first one in the file, and then
 // interns failedField: the field table comes out as when parsing and
-// compiling were one pass.
-func parseDetection(path string, det *yaml.Node, skip string) (d *Detection, failedField string, err error) {
+// compiling were one pass. conds, if not nil, keeps condition parses for
+// the next call.
+func parseDetection(path string, det *yaml.Node, skip string, conds conditionCache) (d *Detection, failedField string, err error) {
 	if det.Kind != yaml.MappingNode {
 		return nil, "", errAt(path, det, ErrYAML, "detection must be a mapping, got %s", kindName(det))
 	}
@@ -48,12 +49,12 @@ func parseDetection(path string, det *yaml.Node, skip string) (d *Detection, fai
 	if condNode == nil {
 		return d, "", errAt(path, det, ErrCondition, "missing condition")
 	}
-	var conds []*yaml.Node
+	var condNodes []*yaml.Node
 	switch condNode.Kind {
 	case yaml.ScalarNode:
-		conds = []*yaml.Node{condNode}
+		condNodes = []*yaml.Node{condNode}
 	case yaml.SequenceNode:
-		conds = condNode.Content
+		condNodes = condNode.Content
 	default:
 		return d, "", errAt(path, condNode, ErrCondition, "condition must be a string or a list of strings")
 	}
@@ -61,13 +62,13 @@ func parseDetection(path string, det *yaml.Node, skip string) (d *Detection, fai
 	for i, s := range d.Searches {
 		index[s.Name] = i
 	}
-	d.Conditions = make([]Condition, 0, len(conds))
-	for _, cn := range conds {
+	d.Conditions = make([]Condition, 0, len(condNodes))
+	for _, cn := range condNodes {
 		cn = resolveAlias(cn)
 		if cn.Kind != yaml.ScalarNode {
 			return d, "", errAt(path, cn, ErrCondition, "condition must be a string")
 		}
-		c, err := parseCondition(path, cn, d.Searches, index, len(conds))
+		c, err := parseCondition(path, cn, d.Searches, index, len(condNodes), conds)
 		if err != nil {
 			return d, "", err
 		}
@@ -389,13 +390,35 @@ func positionedTokens(p []PatternPart, position Modifier) []token {
 	return mergeStars(toks)
 }
 
+// conditionCache keeps sigma-go's parse of each rewritten condition for the
+// rules of one Compile. Rewritten conditions repeat across rules (every
+// "selection" is "zzida", every "all of selection_*" is "all of zzpata*"),
+// and sigma-go's parser is a good part of the time loading takes.
+type conditionCache map[string]conditionParse
+
+type conditionParse struct {
+	cond sigmago.Condition
+	err  error
+}
+
+func (cc conditionCache) parse(text string) (sigmago.Condition, error) {
+	if p, ok := cc[text]; ok {
+		return p.cond, p.err
+	}
+	c, err := sigmago.ParseCondition(text)
+	if cc != nil {
+		cc[text] = conditionParse{c, err}
+	}
+	return c, err
+}
+
 // parseCondition reads one condition: the expression (parsed by sigma-go
 // after rewriteCondition), its search references resolved against
 // searches, and its aggregation. n is the number of conditions of the
 // detection (an aggregation needs a single one).
-func parseCondition(path string, cn *yaml.Node, searches []Search, index map[string]int, n int) (Condition, error) {
+func parseCondition(path string, cn *yaml.Node, searches []Search, index map[string]int, n int, conds conditionCache) (Condition, error) {
 	text, names := rewriteCondition(cn.Value)
-	parsed, err := sigmago.ParseCondition(text)
+	parsed, err := conds.parse(text)
 	if err != nil {
 		return Condition{}, errAt(path, cn, ErrCondition, "%q: %v", cn.Value, err)
 	}
