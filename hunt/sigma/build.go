@@ -74,12 +74,13 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 	}
 
 	// Compile detection rules.
+	conds := conditionCache{}
 	compiled := map[*rawDoc]*compiledRule{}
 	for _, d := range docs {
 		if d.kind != KindDetection || !selected[d] && !needed[d] {
 			continue
 		}
-		cr, warns, err := rs.compileRule(d, &l.opts)
+		cr, warns, err := rs.compileRule(d, &l.opts, conds)
 		if err != nil {
 			l.failDoc(d, err)
 			continue
@@ -173,12 +174,14 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 		if d.kind != KindFilter {
 			continue
 		}
-		if err := rs.attachFilter(d, byRef, compiled, &l.opts, rep); err != nil {
+		if err := rs.attachFilter(d, byRef, compiled, &l.opts, rep, conds); err != nil {
 			l.failDoc(d, err)
 			continue
 		}
 		rep.Filter++
-		rep.Rules = append(rep.Rules, d.toRule())
+		fr := d.toRule()
+		fr.detection = d.detection
+		rep.Rules = append(rep.Rules, fr)
 	}
 
 	// Routing.
@@ -278,13 +281,41 @@ func (rs *Ruleset) finish() {
 }
 
 // compileRule compiles one detection document.
-func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions) (*compiledRule, []string, *LoadError) {
-	cc := &compileCtx{path: d.path, fields: rs.fields, opts: opts}
-	det, err := cc.compileDetection(lookup(d.node, "detection"), nil)
+func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions, conds conditionCache) (*compiledRule, []string, *LoadError) {
+	tree, det, warns, err := rs.compileTree(d.path, lookup(d.node, "detection"), "", opts, conds)
 	if err != nil {
-		return nil, nil, asLoadError(err)
+		return nil, nil, err
 	}
-	return &compiledRule{rule: d.toRule(), det: det}, cc.warnings, nil
+	r := d.toRule()
+	r.detection = tree
+	return &compiledRule{rule: r, det: det}, warns, nil
+}
+
+// compileTree reads a detection mapping into its tree (parseDetection) and
+// compiles the tree: the one path from YAML to matcher. Of several errors
+// in a rule it returns the first in the file, the compiler's or the
+// parser's. conds may be nil.
+func (rs *Ruleset) compileTree(path string, n *yaml.Node, skip string, opts *LoadOptions, conds conditionCache) (*Detection, *detection, []string, *LoadError) {
+	tree, failedField, perr := parseDetection(path, n, skip, conds)
+	cc := &compileCtx{path: path, fields: rs.fields, opts: opts}
+	var searches []*search
+	if tree != nil {
+		var err error
+		if searches, err = cc.compileSearches(tree); err != nil {
+			return nil, nil, nil, asLoadError(err)
+		}
+	}
+	if perr != nil {
+		if failedField != "" {
+			rs.fields.id(failedField)
+		}
+		return nil, nil, nil, asLoadError(perr)
+	}
+	det, err := cc.compileDetection(tree, searches)
+	if err != nil {
+		return nil, nil, nil, asLoadError(err)
+	}
+	return tree, det, cc.warnings, nil
 }
 
 func asLoadError(err error) *LoadError {
@@ -297,7 +328,7 @@ func asLoadError(err error) *LoadError {
 // attachFilter compiles a Sigma filter rule and adds it to every rule it
 // names. A filter naming a rule that is not loaded is not an error (the
 // user may not have loaded it); it is noted.
-func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled map[*rawDoc]*compiledRule, opts *LoadOptions, rep *Report) *LoadError {
+func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled map[*rawDoc]*compiledRule, opts *LoadOptions, rep *Report, conds conditionCache) *LoadError {
 	f := lookup(d.node, "filter")
 	if f.Kind != yaml.MappingNode {
 		return errAt(d.path, f, ErrFilter, "filter must be a mapping")
@@ -310,11 +341,11 @@ func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled ma
 	if err != nil {
 		return asLoadError(err)
 	}
-	cc := &compileCtx{path: d.path, fields: rs.fields, opts: opts}
-	det, err := cc.compileDetection(f, map[string]bool{"rules": true})
-	if err != nil {
-		return asLoadError(err)
+	tree, det, _, lerr := rs.compileTree(d.path, f, "rules", opts, conds)
+	if lerr != nil {
+		return lerr
 	}
+	d.detection = tree
 	for _, n := range names {
 		t, ok := byRef[n.s]
 		cr := compiled[t]

@@ -4,11 +4,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
-
-	sigmago "github.com/bradleyjkemp/sigma-go"
-	"gopkg.in/yaml.v3"
 )
 
 // fieldTable interns the field names rules use. Ids index the per-event
@@ -115,9 +113,9 @@ func (n condOneOf) eval(c *evalCtx) bool {
 type detection struct {
 	searches  []*search
 	cond      condNode
-	positive  []bool // per search: used outside any "not"
-	agg       *sigmago.Comparison
-	aggNode   *yaml.Node
+	positive  []bool       // per search: used outside any "not"
+	agg       *Aggregation // the legacy aggregation, or nil
+	aggPos    Pos          // its condition's position
 	timeframe string
 	nPats     int // value patterns, numbered by valueMatcher.idx
 }
@@ -128,80 +126,35 @@ type compileCtx struct {
 	fields   *fieldTable
 	opts     *LoadOptions
 	warnings []string
-	names    map[string]string // synthetic condition name -> original
 }
 
-// orig maps a synthetic condition name back to the rule's.
-func (cc *compileCtx) orig(s string) string {
-	if o, ok := cc.names[strings.TrimSuffix(s, "*")]; ok {
-		return o
-	}
-	return s
-}
-
-// compileDetection compiles a detection mapping (a rule's detection, or a
-// filter rule's filter section, whose "rules" key is skipped).
-func (cc *compileCtx) compileDetection(det *yaml.Node, skip map[string]bool) (*detection, error) {
-	if det.Kind != yaml.MappingNode {
-		return nil, errAt(cc.path, det, ErrYAML, "detection must be a mapping, got %s", kindName(det))
-	}
-	d := &detection{}
-	var condNodes *yaml.Node
-	index := map[string]int{}
-	for i := 0; i+1 < len(det.Content); i += 2 {
-		k, v := det.Content[i], resolveAlias(det.Content[i+1])
-		switch {
-		case k.Value == "condition":
-			condNodes = v
-			continue
-		case k.Value == "timeframe":
-			d.timeframe = v.Value
-			continue
-		case skip[k.Value]:
-			continue
-		}
-		s, err := cc.compileSearch(k.Value, v)
+// compileSearches compiles the searches of a detection tree, in order. The
+// tree may be the part parseDetection read before an error.
+func (cc *compileCtx) compileSearches(t *Detection) ([]*search, error) {
+	out := make([]*search, 0, len(t.Searches))
+	for i := range t.Searches {
+		s, err := cc.compileSearch(&t.Searches[i])
 		if err != nil {
 			return nil, err
 		}
-		index[s.name] = len(d.searches)
-		d.searches = append(d.searches, s)
+		out = append(out, s)
 	}
-	if condNodes == nil {
-		return nil, errAt(cc.path, det, ErrCondition, "missing condition")
-	}
-	var conds []*yaml.Node
-	switch condNodes.Kind {
-	case yaml.ScalarNode:
-		conds = []*yaml.Node{condNodes}
-	case yaml.SequenceNode:
-		conds = condNodes.Content
-	default:
-		return nil, errAt(cc.path, condNodes, ErrCondition, "condition must be a string or a list of strings")
-	}
-	d.positive = make([]bool, len(d.searches))
+	return out, nil
+}
+
+// compileDetection compiles a whole detection tree's condition over its
+// compiled searches.
+func (cc *compileCtx) compileDetection(t *Detection, searches []*search) (*detection, error) {
+	d := &detection{searches: searches, timeframe: t.Timeframe, positive: make([]bool, len(searches))}
 	var ors condOr
-	for _, cn := range conds {
-		cn = resolveAlias(cn)
-		if cn.Kind != yaml.ScalarNode {
-			return nil, errAt(cc.path, cn, ErrCondition, "condition must be a string")
-		}
-		text, names := rewriteCondition(cn.Value)
-		parsed, err := sigmago.ParseCondition(text)
+	for i := range t.Conditions {
+		c := &t.Conditions[i]
+		node, err := cc.compileCond(c.Expr, d, false)
 		if err != nil {
-			return nil, errAt(cc.path, cn, ErrCondition, "%q: %v", cn.Value, err)
+			return nil, errAtPos(cc.path, c.Pos, ErrCondition, "%q: %v", c.Text, err)
 		}
-		cc.names = names
-		node, err := cc.compileCond(parsed.Search, d, index, false)
-		if err != nil {
-			return nil, errAt(cc.path, cn, ErrCondition, "%q: %v", cn.Value, err)
-		}
-		if parsed.Aggregation != nil {
-			cmp, ok := parsed.Aggregation.(sigmago.Comparison)
-			if !ok || len(conds) > 1 {
-				return nil, errAt(cc.path, cn, ErrUnsupported, "%q: only a single '| count(...) [by ...] op N' aggregation is supported (the near operator is obsolete; use a temporal correlation)", cn.Value)
-			}
-			d.agg, d.aggNode = &cmp, cn
+		if c.Aggregation != nil {
+			d.agg, d.aggPos = c.Aggregation, c.Pos
 		}
 		ors = append(ors, node)
 	}
@@ -223,10 +176,9 @@ func (cc *compileCtx) compileDetection(det *yaml.Node, skip map[string]bool) (*d
 	return d, nil
 }
 
-// compileCond translates sigma-go's condition AST, resolving identifiers
-// and patterns to search indexes and noting which searches are used
-// positively.
-func (cc *compileCtx) compileCond(e sigmago.SearchExpr, d *detection, index map[string]int, neg bool) (condNode, error) {
+// compileCond compiles a condition expression, noting which searches are
+// used positively.
+func (cc *compileCtx) compileCond(e Expr, d *detection, neg bool) (condNode, error) {
 	mark := func(idx []int) {
 		if !neg {
 			for _, i := range idx {
@@ -235,170 +187,90 @@ func (cc *compileCtx) compileCond(e sigmago.SearchExpr, d *detection, index map[
 		}
 	}
 	switch x := e.(type) {
-	case sigmago.And:
-		out := make(condAnd, 0, len(x))
-		for _, s := range x {
-			n, err := cc.compileCond(s, d, index, neg)
+	case *AndExpr:
+		out := make(condAnd, 0, len(x.X))
+		for _, s := range x.X {
+			n, err := cc.compileCond(s, d, neg)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, n)
 		}
 		return out, nil
-	case sigmago.Or:
-		out := make(condOr, 0, len(x))
-		for _, s := range x {
-			n, err := cc.compileCond(s, d, index, neg)
+	case *OrExpr:
+		out := make(condOr, 0, len(x.X))
+		for _, s := range x.X {
+			n, err := cc.compileCond(s, d, neg)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, n)
 		}
 		return out, nil
-	case sigmago.Not:
-		n, err := cc.compileCond(x.Expr, d, index, !neg)
+	case *NotExpr:
+		n, err := cc.compileCond(x.X, d, !neg)
 		if err != nil {
 			return nil, err
 		}
 		return condNot{n}, nil
-	case sigmago.SearchIdentifier:
-		x.Name = cc.orig(x.Name)
-		i, ok := index[x.Name]
-		if !ok {
+	case *SearchRef:
+		if x.Index < 0 || x.Index >= len(d.searches) {
 			return nil, fmt.Errorf("search %q is not defined", x.Name)
 		}
-		mark([]int{i})
-		return condRef(i), nil
-	case sigmago.OneOfIdentifier, sigmago.AllOfIdentifier:
-		var name string
-		if o, ok := x.(sigmago.OneOfIdentifier); ok {
-			name = o.Ident.Name
-		} else {
-			name = x.(sigmago.AllOfIdentifier).Ident.Name
+		mark([]int{x.Index})
+		return condRef(x.Index), nil
+	case *OfExpr:
+		for _, i := range x.Searches {
+			if i < 0 || i >= len(d.searches) {
+				return nil, fmt.Errorf("pattern %q names a search that is not defined", x.Pattern)
+			}
 		}
-		name = cc.orig(name)
-		i, ok := index[name]
-		if !ok {
-			return nil, fmt.Errorf("search %q is not defined", name)
+		if len(x.Searches) == 0 {
+			return nil, fmt.Errorf("pattern %q matches no search", x.Pattern)
 		}
-		mark([]int{i})
-		return condRef(i), nil
-	case sigmago.OneOfPattern, sigmago.AllOfPattern, sigmago.OneOfThem, sigmago.AllOfThem:
-		pattern, all := "*", false
-		switch y := x.(type) {
-		case sigmago.OneOfPattern:
-			pattern = cc.orig(y.Pattern)
-		case sigmago.AllOfPattern:
-			pattern, all = cc.orig(y.Pattern), true
-		case sigmago.AllOfThem:
-			all = true
+		mark(x.Searches)
+		switch {
+		case !x.IsPattern():
+			// "1 of sel" and "all of sel" are "sel".
+			return condRef(x.Searches[0]), nil
+		case x.All:
+			return condAllOf(slices.Clone(x.Searches)), nil
 		}
-		idx := matchSearchNames(d.searches, pattern)
-		if len(idx) == 0 {
-			return nil, fmt.Errorf("pattern %q matches no search", pattern)
-		}
-		mark(idx)
-		if all {
-			return condAllOf(idx), nil
-		}
-		return condOneOf(idx), nil
+		return condOneOf(slices.Clone(x.Searches)), nil
 	}
 	return nil, fmt.Errorf("unsupported condition element %T", e)
 }
 
-// matchSearchNames returns the indexes of searches whose name matches the
-// pattern ("*" wildcards). "them" excludes names starting with "_", as
-// pySigma does.
-func matchSearchNames(ss []*search, pattern string) []int {
-	toks := parseWildcards(pattern)
-	var idx []int
-	for i, s := range ss {
-		if pattern == "*" && strings.HasPrefix(s.name, "_") {
-			continue
-		}
-		if globMatch(toks, s.name) {
-			idx = append(idx, i)
-		}
-	}
-	return idx
-}
-
-// compileSearch compiles one search identifier's value.
-func (cc *compileCtx) compileSearch(name string, v *yaml.Node) (*search, error) {
-	s := &search{name: name}
-	switch v.Kind {
-	case yaml.MappingNode:
-		alt, err := cc.compileMap(v)
-		if err != nil {
-			return nil, err
-		}
-		s.alts = [][]*fieldMatcher{alt}
-	case yaml.SequenceNode:
-		if len(v.Content) == 0 {
-			return nil, errAt(cc.path, v, ErrYAML, "search %q is an empty list", name)
-		}
-		var keywords []scalarValue
-		for _, c := range v.Content {
-			c = resolveAlias(c)
-			switch c.Kind {
-			case yaml.MappingNode:
-				alt, err := cc.compileMap(c)
-				if err != nil {
-					return nil, err
-				}
-				s.alts = append(s.alts, alt)
-			case yaml.ScalarNode:
-				keywords = append(keywords, scalarOf(c))
-			default:
-				return nil, errAt(cc.path, c, ErrYAML, "search %q: list items must be maps or strings", name)
-			}
-		}
-		if len(keywords) > 0 {
-			fm, err := cc.compileField(v, "", nil, keywords)
+// compileSearch compiles one search of the tree: its maps, then its
+// keywords, each one alternative.
+func (cc *compileCtx) compileSearch(t *Search) (*search, error) {
+	s := &search{name: t.Name, alts: make([][]*fieldMatcher, 0, len(t.Maps)+1)}
+	for i := range t.Maps {
+		m := &t.Maps[i]
+		alt := make([]*fieldMatcher, 0, len(m.Fields))
+		for j := range m.Fields {
+			fm, err := cc.compileField(&m.Fields[j])
 			if err != nil {
 				return nil, err
 			}
-			s.alts = append(s.alts, []*fieldMatcher{fm})
+			alt = append(alt, fm)
 		}
-	case yaml.ScalarNode:
-		if v.ShortTag() == "!!null" {
-			return nil, errAt(cc.path, v, ErrYAML, "search %q is empty", name)
-		}
-		fm, err := cc.compileField(v, "", nil, []scalarValue{scalarOf(v)})
+		s.alts = append(s.alts, alt)
+	}
+	if t.Keywords != nil {
+		fm, err := cc.compileField(t.Keywords)
 		if err != nil {
 			return nil, err
 		}
-		s.alts = [][]*fieldMatcher{{fm}}
-	default:
-		return nil, errAt(cc.path, v, ErrYAML, "search %q has an invalid value", name)
+		s.alts = append(s.alts, []*fieldMatcher{fm})
 	}
 	return s, nil
 }
 
-// compileMap compiles one map of "field|mods: values" (all must match).
-func (cc *compileCtx) compileMap(m *yaml.Node) ([]*fieldMatcher, error) {
-	var out []*fieldMatcher
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k := m.Content[i]
-		parts := strings.Split(k.Value, "|")
-		vals, err := scalars(cc.path, m.Content[i+1])
-		if err != nil {
-			return nil, err
-		}
-		fm, err := cc.compileField(k, parts[0], parts[1:], vals)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fm)
-	}
-	if len(out) == 0 {
-		return nil, errAt(cc.path, m, ErrYAML, "empty search map")
-	}
-	return out, nil
-}
-
-// compileField compiles one field (or keyword) matcher.
-func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, vals []scalarValue) (*fieldMatcher, error) {
+// compileField compiles one field (or keyword) matcher of the tree, which
+// parseField has checked: what is left to check is what the values mean.
+func (cc *compileCtx) compileField(f *FieldMatcher) (*fieldMatcher, error) {
+	field := f.Field
 	fm := &fieldMatcher{field: -1, name: field}
 	if field != "" {
 		fm.field = cc.fields.id(field)
@@ -408,84 +280,22 @@ func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, v
 		if label == "" {
 			label = "keywords"
 		}
-		return nil, errAt(cc.path, at, sentinel, "%s: %s", label, fmt.Sprintf(format, args...))
+		return nil, errAtPos(cc.path, f.Pos, sentinel, "%s: %s", label, fmt.Sprintf(format, args...))
 	}
-
-	var (
-		position                       string // contains, startswith, endswith
-		cased, isRe, exists, cidr, ref bool
-		reFlags                        string
-		cmp                            cmpOp
-		isNum                          bool
-		tp                             timePart
-		transforms                     []string
-	)
-	for _, m := range mods {
-		switch lm := strings.ToLower(m); lm {
-		case "contains", "startswith", "endswith":
-			if position != "" && position != lm {
-				return fail(ErrModifier, "modifiers %s and %s conflict", position, lm)
-			}
-			position = lm
-		case "all":
-			fm.all = true
-		case "cased":
-			cased = true
-		case "exists":
-			exists = true
-		case "re":
-			isRe = true
-		case "i", "m", "s":
-			reFlags += lm
-		case "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide", "windash", "expand":
-			transforms = append(transforms, lm)
-		case "cidr":
-			cidr = true
-		case "lt", "lte", "gt", "gte":
-			isNum = true
-			cmp = map[string]cmpOp{"lt": cmpLt, "lte": cmpLte, "gt": cmpGt, "gte": cmpGte}[lm]
-		case "neq":
-			fm.neq = true
-		case "fieldref":
-			ref = true
-		case "minute", "hour", "day", "week", "month", "year":
-			tp = map[string]timePart{"minute": tpMinute, "hour": tpHour, "day": tpDay, "week": tpWeek, "month": tpMonth, "year": tpYear}[lm]
-		case "":
-			return fail(ErrModifier, "empty modifier")
-		default:
-			return fail(ErrModifier, "%q", m)
-		}
-	}
-	if reFlags != "" && !isRe {
-		return fail(ErrModifier, "regular expression flags %q without re", reFlags)
-	}
-	if len(vals) == 0 {
-		return fail(ErrValue, "no values")
-	}
+	ms := readModifiers(f.Modifiers)
+	fm.all, fm.neq = ms.all, ms.neq
+	vals := f.Values
 
 	// null and exists are tests of presence.
-	hasNull := false
-	for _, v := range vals {
-		hasNull = hasNull || v.null
-	}
-	if exists {
-		if len(vals) != 1 || !vals[0].isBool && vals[0].s != "true" && vals[0].s != "false" {
-			return fail(ErrValue, "exists needs true or false")
-		}
-		if strings.EqualFold(vals[0].s, "true") {
+	if ms.exists {
+		if strings.EqualFold(vals[0].Raw, "true") {
 			fm.kind = fmExists
 		} else {
 			fm.kind = fmAbsent
 		}
 		return fm, nil
 	}
-	if hasNull {
-		if len(vals) != 1 || len(mods) > 0 {
-			return fail(ErrValue, "null must be the only value and takes no modifiers")
-		}
-		if fm.field < 0 {
-			return fail(ErrValue, "a keyword cannot be null")
-		}
+	if vals[0].Kind == NullValue {
 		fm.kind = fmNull
 		return fm, nil
 	}
@@ -493,60 +303,69 @@ func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, v
 		// The specification forbids this, but its meaning is clear.
 		cc.warnings = append(cc.warnings, fmt.Sprintf("%s: 'all' with a single value", field))
 	}
-	fm.fold = !cased
+	fm.fold = !ms.cased
+	position := ms.position
+	if fm.field < 0 && position == 0 {
+		// A keyword is found anywhere in a value unless it says
+		// otherwise with wildcards or a position modifier.
+		position = ModContains
+	}
 
+	fm.pats = make([]valueMatcher, 0, len(vals))
 	add := func(vm valueMatcher) { fm.pats = append(fm.pats, vm) }
-	for _, v := range vals {
+	for i := range vals {
+		v := &vals[i]
 		switch {
-		case isRe:
-			if len(transforms) > 0 || position != "" {
-				return fail(ErrModifier, "re cannot be combined with %v", append(transforms, position))
-			}
+		case ms.re:
 			prefix := ""
-			if reFlags != "" {
-				prefix = "(?" + reFlags + ")"
+			if ms.reFlags != "" {
+				prefix = "(?" + ms.reFlags + ")"
 			}
-			re, err := regexp.Compile(prefix + v.s)
+			re, err := regexp.Compile(prefix + v.Raw)
 			if err != nil {
-				return fail(ErrRegexp, "%q: %v", v.s, err)
+				return fail(ErrRegexp, "%q: %v", v.Raw, err)
 			}
-			lo, hi := regexLenBounds(prefix + v.s)
-			add(valueMatcher{kind: vmRegexp, re: re, fast: compileFastRegex(prefix + v.s), text: v.s, reMin: lo, reMax: hi})
+			lo, hi := regexLenBounds(prefix + v.Raw)
+			add(valueMatcher{kind: vmRegexp, re: re, fast: compileFastRegex(prefix + v.Raw), text: v.Raw, reMin: lo, reMax: hi})
 			continue
-		case cidr:
-			p, ok := parseCIDR(v.s)
+		case ms.cidr:
+			p, ok := parseCIDR(v.Raw)
 			if !ok {
-				return fail(ErrValue, "%q is not a CIDR range", v.s)
+				return fail(ErrValue, "%q is not a CIDR range", v.Raw)
 			}
-			add(valueMatcher{kind: vmCIDR, net: p, text: v.s})
+			add(valueMatcher{kind: vmCIDR, net: p, text: v.Raw})
 			continue
-		case tp != tpNone:
-			n, ok := parseNumber(v.s)
+		case ms.tp != tpNone:
+			n, ok := parseNumber(v.Raw)
 			if !ok {
-				return fail(ErrValue, "%q is not a number", v.s)
+				return fail(ErrValue, "%q is not a number", v.Raw)
 			}
 			op := cmpEq
-			if isNum {
-				op = cmp
+			if ms.num {
+				op = ms.cmp
 			}
-			add(valueMatcher{kind: vmTime, tp: tp, op: op, num: n, text: v.s})
+			add(valueMatcher{kind: vmTime, tp: ms.tp, op: op, num: n, text: v.Raw})
 			continue
-		case isNum:
-			n, ok := parseNumber(v.s)
+		case ms.num:
+			n, ok := parseNumber(v.Raw)
 			if !ok {
-				return fail(ErrValue, "%q is not a number", v.s)
+				return fail(ErrValue, "%q is not a number", v.Raw)
 			}
-			add(valueMatcher{kind: vmNum, op: cmp, num: n, text: v.s})
+			add(valueMatcher{kind: vmNum, op: ms.cmp, num: n, text: v.Raw})
 			continue
-		case ref:
-			if fm.field < 0 || v.s == "" {
+		case ms.ref:
+			if fm.field < 0 || v.Raw == "" {
 				return fail(ErrValue, "fieldref needs a field and a field name")
 			}
-			op := map[string]strOp{"": opEqual, "contains": opContains, "startswith": opPrefix, "endswith": opSuffix}[position]
-			add(valueMatcher{kind: vmFieldRef, ref: cc.fields.id(v.s), str: strPattern{op: op, fold: !cased}, text: v.s})
+			op := map[Modifier]strOp{0: opEqual, ModContains: opContains, ModStartsWith: opPrefix, ModEndsWith: opSuffix}[ms.position]
+			add(valueMatcher{kind: vmFieldRef, ref: cc.fields.id(v.Raw), str: strPattern{op: op, fold: !ms.cased}, text: v.Raw})
 			continue
 		}
-		items, err := cc.transform(v.s, transforms)
+		if len(ms.transforms) == 0 {
+			add(valueMatcher{kind: vmStr, str: newStrPattern(positionedTokens(v.Pattern, position), fm.fold), text: v.Raw})
+			continue
+		}
+		items, err := cc.transform(v.Raw, ms.transforms)
 		if err != nil {
 			return fail(ErrValue, "%v", err)
 		}
@@ -557,21 +376,7 @@ func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, v
 			} else {
 				toks = parseWildcards(it.text)
 			}
-			// A keyword is found anywhere in a value unless it says
-			// otherwise with wildcards or a position modifier.
-			if fm.field < 0 && position == "" {
-				position = "contains"
-			}
-			switch position {
-			case "contains":
-				toks = append(append([]token{{kind: tokStar}}, toks...), token{kind: tokStar})
-			case "startswith":
-				toks = append(toks, token{kind: tokStar})
-			case "endswith":
-				toks = append([]token{{kind: tokStar}}, toks...)
-			}
-			toks = mergeStars(toks)
-			add(valueMatcher{kind: vmStr, str: newStrPattern(toks, fm.fold), text: it.text})
+			add(valueMatcher{kind: vmStr, str: newStrPattern(positioned(toks, position), fm.fold), text: it.text})
 		}
 	}
 	if len(fm.pats) == 0 {
@@ -579,6 +384,19 @@ func (cc *compileCtx) compileField(at *yaml.Node, field string, mods []string, v
 		fm.kind = fmNever
 	}
 	return fm, nil
+}
+
+// positioned wraps a value's tokens in the stars of its position modifier.
+func positioned(toks []token, position Modifier) []token {
+	switch position {
+	case ModContains:
+		toks = append(append([]token{{kind: tokStar}}, toks...), token{kind: tokStar})
+	case ModStartsWith:
+		toks = append(toks, token{kind: tokStar})
+	case ModEndsWith:
+		toks = append([]token{{kind: tokStar}}, toks...)
+	}
+	return mergeStars(toks)
 }
 
 // mergeStars collapses adjacent '*' tokens.
@@ -594,12 +412,12 @@ func mergeStars(toks []token) []token {
 }
 
 // transform applies the value-transforming modifiers in the order written.
-func (cc *compileCtx) transform(s string, transforms []string) ([]item, error) {
+func (cc *compileCtx) transform(s string, transforms []Modifier) ([]item, error) {
 	items := []item{{text: s}}
 	for _, t := range transforms {
 		var next []item
 		switch t {
-		case "windash":
+		case ModWindash:
 			for _, it := range items {
 				if it.literal {
 					next = append(next, it)
@@ -613,7 +431,7 @@ func (cc *compileCtx) transform(s string, transforms []string) ([]item, error) {
 					next = append(next, item{text: v})
 				}
 			}
-		case "expand":
+		case ModExpand:
 			for _, it := range items {
 				vs, missing, ok := expandPlaceholders(it.text, cc.opts.placeholders())
 				if !ok {
@@ -629,15 +447,15 @@ func (cc *compileCtx) transform(s string, transforms []string) ([]item, error) {
 					next = append(next, item{text: v, literal: it.literal})
 				}
 			}
-		case "utf16le", "wide", "utf16be", "utf16":
+		case ModUTF16LE, ModWide, ModUTF16BE, ModUTF16:
 			for _, it := range items {
-				next = append(next, item{text: encodeUTF16(it.text, t == "utf16be", t == "utf16"), literal: true})
+				next = append(next, item{text: encodeUTF16(it.text, t == ModUTF16BE, t == ModUTF16), literal: true})
 			}
-		case "base64":
+		case ModBase64:
 			for _, it := range items {
 				next = append(next, item{text: base64.StdEncoding.EncodeToString([]byte(it.text)), literal: true})
 			}
-		case "base64offset":
+		case ModBase64Offset:
 			for _, it := range items {
 				for _, v := range base64Offsets(it.text) {
 					next = append(next, item{text: v, literal: true})

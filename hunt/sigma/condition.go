@@ -34,7 +34,8 @@ func rewriteCondition(cond string) (string, map[string]string) {
 	orig := map[string]string{}
 	seen := map[string]string{}
 	var out []string
-	for _, word := range splitConditionWords(search) {
+	for _, w := range conditionWords(search) {
+		word := w.text
 		lw := strings.ToLower(word)
 		if word == "(" || word == ")" || conditionKeywords[lw] {
 			out = append(out, lw)
@@ -62,20 +63,26 @@ func rewriteCondition(cond string) (string, map[string]string) {
 	return res, orig
 }
 
-// splitConditionWords splits on whitespace and parentheses, keeping the
+// condWord is one word of a condition and its byte offset.
+type condWord struct {
+	text string
+	off  int
+}
+
+// conditionWords splits on whitespace and parentheses, keeping the
 // parentheses as words.
-func splitConditionWords(s string) []string {
-	var out []string
+func conditionWords(s string) []condWord {
+	var out []condWord
 	start := -1
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' {
 			if start >= 0 {
-				out = append(out, s[start:i])
+				out = append(out, condWord{s[start:i], start})
 				start = -1
 			}
 			if c == '(' || c == ')' {
-				out = append(out, string(c))
+				out = append(out, condWord{s[i : i+1], i})
 			}
 			continue
 		}
@@ -84,7 +91,7 @@ func splitConditionWords(s string) []string {
 		}
 	}
 	if start >= 0 {
-		out = append(out, s[start:])
+		out = append(out, condWord{s[start:], start})
 	}
 	return out
 }

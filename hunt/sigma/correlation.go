@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	sigmago "github.com/bradleyjkemp/sigma-go"
 	"gopkg.in/yaml.v3"
 )
 
@@ -255,28 +254,24 @@ func (rs *Ruleset) compileCorrelation(d *rawDoc, resolve func(string) (*Rule, *L
 // "| count([field]) [by group] op N" into an event_count (or value_count)
 // correlation over the rule's own matches, within its timeframe.
 func legacyCorrelation(cr *compiledRule, d *rawDoc) (*correlation, *LoadError) {
-	cmp := cr.det.agg
-	var field, by string
-	switch f := cmp.Func.(type) {
-	case sigmago.Count:
-		field, by = f.Field, f.GroupedBy
-	default:
-		return nil, errAt(d.path, cr.det.aggNode, ErrUnsupported, "aggregation %T: only count() is supported", cmp.Func)
+	agg := cr.det.agg
+	if agg.Func != "count" {
+		return nil, errAtPos(d.path, cr.det.aggPos, ErrUnsupported, "aggregation %s: only count() is supported", aggregationTypeName[agg.Func])
 	}
+	field, by := agg.Field, agg.GroupBy
 	if cr.det.timeframe == "" {
-		return nil, errAt(d.path, cr.det.aggNode, ErrUnsupported, "aggregation without a timeframe cannot be bounded in time")
+		return nil, errAtPos(d.path, cr.det.aggPos, ErrUnsupported, "aggregation without a timeframe cannot be bounded in time")
 	}
 	span, ok := parseTimespan(cr.det.timeframe)
 	if !ok {
-		return nil, errAt(d.path, cr.det.aggNode, ErrCorrelation, "timeframe %q: want a number and s, m, h or d", cr.det.timeframe)
+		return nil, errAtPos(d.path, cr.det.aggPos, ErrCorrelation, "timeframe %q: want a number and s, m, h or d", cr.det.timeframe)
 	}
-	op := map[sigmago.ComparisonOp]string{sigmago.Equal: "eq", sigmago.NotEqual: "neq", sigmago.LessThan: "lt",
-		sigmago.LessThanEqual: "lte", sigmago.GreaterThan: "gt", sigmago.GreaterThanEqual: "gte"}[cmp.Op]
+	op := map[string]string{"=": "eq", "!=": "neq", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}[agg.Op]
 	r := *cr.rule
 	r.Kind = KindCorrelation
 	r.Generate = true
 	c := &correlation{rule: &r, typ: EventCount, refs: []*Rule{cr.rule}, timespan: span,
-		conds: []corrCond{{op: op, val: cmp.Threshold}}, aliases: map[string]map[*Rule]string{}}
+		conds: []corrCond{{op: op, val: agg.Threshold}}, aliases: map[string]map[*Rule]string{}}
 	c.upper = op == "lt" || op == "lte" || op == "eq" || op == "neq"
 	if field != "" {
 		c.typ, c.field = ValueCount, field
@@ -286,6 +281,10 @@ func legacyCorrelation(cr *compiledRule, d *rawDoc) (*correlation, *LoadError) {
 	}
 	return c, nil
 }
+
+// aggregationTypeName names an aggregation function as the messages always
+// have (after the sigma-go type that held it).
+var aggregationTypeName = map[string]string{"min": "sigma.Min", "max": "sigma.Max", "avg": "sigma.Average", "sum": "sigma.Sum"}
 
 // applyGenerate decides which rules print their own hits: a rule referenced
 // by correlations prints only if one of them says generate: true (the

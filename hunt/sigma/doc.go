@@ -19,6 +19,18 @@
 // then compiled, once, into this package's own matcher; sigma-go's
 // evaluator is not used.
 //
+// The detection tree: a rule's detection section is first read into a
+// Detection, plain data with positions in the rule file: its Searches
+// (field maps of FieldMatcher, each a field, typed Modifiers and Values
+// that keep null, ” and numbers as written and their wildcards as a
+// Pattern) and its Conditions (expression trees of AndExpr, OrExpr,
+// NotExpr, SearchRef and OfExpr, for "1 of sel*" and "all of them"). The
+// compiler builds the matcher from this tree only; (*Rule).Detection
+// returns it for the other readers of a rule's logic: a Sigma-to-KQL
+// converter, tuning files that name a rule's searches and fields, and
+// tools that explain or lint rules. Loading validates the tree: a rule
+// that loads has resolved references, known modifiers and compiled values.
+//
 // Matching semantics:
 //   - Strings compare case-insensitively unless the cased modifier is
 //     given; re is case-sensitive unless its i flag is given.

@@ -16,6 +16,8 @@ type rawDoc struct {
 	node *yaml.Node // the document's top mapping
 	meta rawMeta
 	kind Kind
+	// detection is a filter rule's filter tree, once compiled.
+	detection *Detection
 }
 
 // rawMeta is the metadata every rule kind shares.
@@ -168,6 +170,11 @@ func errAt(path string, n *yaml.Node, sentinel error, format string, args ...any
 		e.Line, e.Column = n.Line, n.Column
 	}
 	return e
+}
+
+// errAtPos builds a LoadError positioned at p.
+func errAtPos(path string, p Pos, sentinel error, format string, args ...any) *LoadError {
+	return &LoadError{Path: path, Line: p.Line, Column: p.Column, Err: fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))}
 }
 
 // scalarValue is one value of a field matcher as written in the rule: its

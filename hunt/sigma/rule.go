@@ -87,7 +87,16 @@ type Rule struct {
 	// correlation needs it). Callers print hits of such rules only on
 	// request. Correlation rules always have Generate set.
 	Generate bool
+
+	detection *Detection
 }
+
+// Detection returns the rule's detection tree: its detection section for a
+// detection rule (a legacy "| count()" rule run as a correlation shares
+// its base rule's), its filter section for a filter rule, nil for a
+// correlation rule. The compiled matcher was built from this tree; it must
+// not be modified.
+func (r *Rule) Detection() *Detection { return r.detection }
 
 // Sentinel errors wrapped by LoadError.
 var (
