@@ -337,7 +337,7 @@ func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled ma
 	if refs == nil {
 		return errAt(d.path, f, ErrFilter, "filter has no rules list")
 	}
-	names, err := scalars(d.path, refs)
+	names, err := values(d.path, refs)
 	if err != nil {
 		return asLoadError(err)
 	}
@@ -347,14 +347,14 @@ func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled ma
 	}
 	d.detection = tree
 	for _, n := range names {
-		t, ok := byRef[n.s]
+		t, ok := byRef[n.Raw]
 		cr := compiled[t]
 		if !ok || cr == nil {
-			rep.Warnings = append(rep.Warnings, Note{Path: d.path, RuleID: d.meta.ID, Title: d.meta.Title, Text: fmt.Sprintf("filter names rule %q, which is not loaded", n.s)})
+			rep.Warnings = append(rep.Warnings, Note{Path: d.path, RuleID: d.meta.ID, Title: d.meta.Title, Text: fmt.Sprintf("filter names rule %q, which is not loaded", n.Raw)})
 			continue
 		}
 		if !logsourceCompatible(d.meta.Logsource, cr.rule.Logsource) {
-			rep.Warnings = append(rep.Warnings, Note{Path: d.path, RuleID: d.meta.ID, Title: d.meta.Title, Text: fmt.Sprintf("filter logsource %s differs from rule %q's %s; applied anyway", d.meta.Logsource, n.s, cr.rule.Logsource)})
+			rep.Warnings = append(rep.Warnings, Note{Path: d.path, RuleID: d.meta.ID, Title: d.meta.Title, Text: fmt.Sprintf("filter logsource %s differs from rule %q's %s; applied anyway", d.meta.Logsource, n.Raw, cr.rule.Logsource)})
 		}
 		cr.filters = append(cr.filters, det)
 	}

@@ -153,13 +153,13 @@ func (rs *Ruleset) compileCorrelation(d *rawDoc, resolve func(string) (*Rule, *L
 	}
 
 	if g := lookup(cn, "group-by"); g != nil {
-		vals, err := scalars(d.path, g)
+		vals, err := values(d.path, g)
 		if err != nil {
 			return nil, asLoadError(err)
 		}
 		for _, v := range vals {
-			if !v.null {
-				c.groupBy = append(c.groupBy, v.s)
+			if v.Kind != NullValue {
+				c.groupBy = append(c.groupBy, v.Raw)
 			}
 		}
 	}
@@ -204,14 +204,14 @@ func (rs *Ruleset) compileCorrelation(d *rawDoc, resolve func(string) (*Rule, *L
 			k, v := strings.ToLower(cond.Content[i].Value), cond.Content[i+1]
 			switch k {
 			case "field":
-				fv, err := scalars(d.path, v)
+				fv, err := values(d.path, v)
 				if err != nil || len(fv) == 0 {
 					return nil, errAt(d.path, v, ErrCorrelation, "condition field must name a field")
 				}
 				if len(fv) > 1 {
 					return nil, errAt(d.path, v, ErrUnsupported, "condition on several fields is not supported")
 				}
-				c.field = fv[0].s
+				c.field = fv[0].Raw
 			case "gt", "gte", "lt", "lte", "eq", "neq":
 				n, ok := parseNumber(v.Value)
 				if !ok {
