@@ -345,7 +345,7 @@ func jsonOf(h *hunt.Hit, loc *time.Location) *jsonHit {
 type tableWriter struct {
 	w   io.Writer
 	loc *time.Location
-	tw *tabwriter.Writer // nil until the first hit
+	tw  *tabwriter.Writer // nil until the first hit
 }
 
 // WriteHit implements Writer.
