@@ -123,7 +123,7 @@ func TestWindowFixedGatesEveryRule(t *testing.T) {
 	if r == nil || r.Before != 2 || r.After != 1 || r.NoTime != 1 {
 		t.Fatalf("report %+v", r)
 	}
-	if !strings.Contains(strings.Join(p.Notes, "\n"), "3 events outside it were read and not hunted (2 before, 1 after)") {
+	if !strings.Contains(strings.Join(p.Notes, "\n"), "3 events outside it read and not hunted (2 before, 1 after)") {
 		t.Errorf("notes %q", p.Notes)
 	}
 }

@@ -242,16 +242,23 @@ func (r Report) Notes(loc *time.Location) []string {
 		n = fmt.Sprintf("time window: --last %s up to the newest event, but no event had a timestamp: nothing was left out", FormatLast(r.Spec.Last))
 	default:
 		n = fmt.Sprintf("time window: --last %s up to the newest event in the input, %s (pin it with --now): %s to %s, both inclusive; "+
-			"that anchor is known only once every event is read, so the rules saw every event and %d hits outside the window were dropped",
+			"that anchor is known only once every event is read, so the rules saw every event, and the hits outside the window were dropped: %d",
 			FormatLast(r.Spec.Last), ts(r.Counts.Newest), ts(r.Window.From), ts(r.Counts.Newest), r.HitsDropped)
 	}
 	if r.Spec.Fixed() {
-		n += fmt.Sprintf("; rules saw only the events in it: %d events outside it were read and not hunted (%d before, %d after)",
-			r.Before+r.After, r.Before, r.After)
+		n += fmt.Sprintf("; rules saw only the events in it: %s outside it read and not hunted (%d before, %d after)",
+			events(r.Before+r.After), r.Before, r.After)
 	}
 	notes := []string{n}
 	if r.NoTime > 0 {
-		notes = append(notes, fmt.Sprintf("time window: %d events without a timestamp were hunted (a window never drops them)", r.NoTime))
+		notes = append(notes, fmt.Sprintf("time window: %s without a timestamp hunted (a window never drops them)", events(r.NoTime)))
 	}
 	return notes
+}
+
+func events(n int64) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return fmt.Sprintf("%d events", n)
 }

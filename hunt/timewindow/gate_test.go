@@ -136,8 +136,8 @@ func TestFixedWindowGatesEvents(t *testing.T) {
 	}
 	notes := tally.Report(0).Notes(nil)
 	if len(notes) != 2 || !strings.Contains(notes[0], "2024-05-01T00:00:00Z (inclusive) to 2024-05-02T00:00:00Z (exclusive)") ||
-		!strings.Contains(notes[0], "3 events outside it were read and not hunted (1 before, 2 after)") ||
-		!strings.Contains(notes[1], "1 events without a timestamp were hunted") {
+		!strings.Contains(notes[0], "3 events outside it read and not hunted (1 before, 2 after)") ||
+		!strings.Contains(notes[1], "1 event without a timestamp hunted") {
 		t.Errorf("notes %q", notes)
 	}
 }
@@ -190,7 +190,7 @@ func TestLastFromNewestHoldsHits(t *testing.T) {
 	}
 	notes := tally.Report(total).Notes(nil)
 	if !strings.Contains(notes[0], "--last 1h up to the newest event in the input, 2024-05-01T11:00:00Z") ||
-		!strings.Contains(notes[0], "2 hits outside the window were dropped") {
+		!strings.Contains(notes[0], "the hits outside the window were dropped: 2") {
 		t.Errorf("notes %q", notes)
 	}
 }
