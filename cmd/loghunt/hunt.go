@@ -70,7 +70,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
 	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary on the terminal")
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
-	fs.StringVar(&f.now, "now", "", "pin KQL now() to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
+	fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
 	f.window.register(fs, withRules)
 }
 
