@@ -47,6 +47,7 @@ type huntFlags struct {
 	tags       []string
 	exclude    []string
 	expandFile string
+	window     timeFlags
 }
 
 func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
@@ -69,7 +70,8 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
 	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary on the terminal")
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
-	fs.StringVar(&f.now, "now", "", "pin KQL now() to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
+	fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
+	f.window.register(fs, withRules)
 }
 
 // outputFormat decides the format from --format, then -o's extension.
@@ -125,7 +127,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// The engine's hits are sorted in memory and written when the run is
 	// complete.
-	out := &hitOutput{stdout: stdout, path: f.out, format: format}
+	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: output.Options{Location: cfg.Zone}}
 	plan, res, err := f.run(ctx, cfg, stderr, hunt.NewSortingSink(out.WriteHit))
 	if err != nil {
 		out.abort()
@@ -207,6 +209,12 @@ func (f *huntFlags) config(paths []string) (app.Config, error) {
 		return cfg, usagef("use --now 2024-05-01T00:00:00Z or --now wallclock", "%v", err)
 	}
 	cfg.Now = now
+	if cfg.Zone, err = f.window.location(); err != nil {
+		return cfg, err
+	}
+	if cfg.Window, err = f.window.spec(now, cfg.Zone); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -217,6 +225,7 @@ type hitOutput struct {
 	stdout io.Writer
 	path   string // -o; "" is stdout
 	format output.Format
+	opts   output.Options
 
 	fh *os.File
 	w  output.Writer
@@ -234,7 +243,7 @@ func (o *hitOutput) open() error {
 		}
 		o.fh, dst = fh, fh
 	}
-	w, err := output.NewWriter(dst, o.format)
+	w, err := output.NewWriterOptions(dst, o.format, o.opts)
 	if err != nil {
 		o.abort()
 		return err

@@ -64,6 +64,10 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if !cfg.Window.Fixed() {
+		return usagef("pin the end with --now TIME, or filter in the query: now() is the newest event, so | where TimeGenerated > ago("+f.window.last+") does it",
+			"--last without --now counts back from the newest event, which is known only after the query has run")
+	}
 	// A query that does not parse fails before any input is read.
 	if _, sk := kqlhunt.Parse(def); sk != nil {
 		sk.RuleID = "" // the one query of the run

@@ -7,7 +7,10 @@
 package app
 
 import (
+	"time"
+
 	"github.com/loghunt/loghunt/hunt/rules"
+	"github.com/loghunt/loghunt/hunt/timewindow"
 	"github.com/loghunt/loghunt/parsers/input"
 )
 
@@ -28,4 +31,11 @@ type Config struct {
 	// ShowHidden also outputs hits of Sigma rules that only feed
 	// correlations (generate: false).
 	ShowHidden bool
+	// Window restricts the hunt to a time window (timewindow.Parse); the
+	// zero Spec hunts every event. A Fixed window gates the events every
+	// rule sees; --last counted back from the newest event drops the hits
+	// outside it once the run is complete.
+	Window timewindow.Spec
+	// Zone is the zone the summary's notes write times in; nil is UTC.
+	Zone *time.Location
 }

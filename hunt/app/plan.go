@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/kql/value"
@@ -10,6 +11,7 @@ import (
 	"github.com/loghunt/loghunt/hunt/rules"
 	"github.com/loghunt/loghunt/hunt/sigma"
 	"github.com/loghunt/loghunt/hunt/sigmahunt"
+	"github.com/loghunt/loghunt/hunt/timewindow"
 	"github.com/loghunt/loghunt/rulepacks"
 )
 
@@ -37,8 +39,12 @@ type Plan struct {
 	Notes    []string
 	Warnings []string
 
-	kql   *kqlhunt.Engine
-	sigma *sigmahunt.Engine
+	kql    *kqlhunt.Engine
+	sigma  *sigmahunt.Engine
+	window *timewindow.Tally // nil without a time window
+	// TimeWindow is what the time window did, after Run (nil without
+	// one).
+	TimeWindow *timewindow.Report
 }
 
 // Prepare loads the rules and finds the inputs. It fails only on a
@@ -126,12 +132,36 @@ func Prepare(cfg Config) (*Plan, error) {
 		}
 	}
 
+	p.gate()
+
 	var err error
 	p.Inputs, p.SkippedInputs, err = Discover(cfg.Paths, DiscoverOptions{Carve: cfg.Carve, Input: cfg.Input})
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// gate applies the time window. A Fixed window wraps every matcher and
+// observer, so rules, correlations (fed by the Sigma matcher) and KQL tables
+// see only the events in it, and those without a timestamp; the finishers
+// are the same objects and need no wrapping. The tally sees every event.
+func (p *Plan) gate() {
+	spec := p.Config.Window
+	if spec.IsZero() {
+		return
+	}
+	p.window = timewindow.NewTally(spec)
+	if spec.Fixed() {
+		w := spec.Resolve(time.Time{})
+		for i, m := range p.Options.Matchers {
+			p.Options.Matchers[i] = w.Matcher(m)
+		}
+		for i, o := range p.Options.Observers {
+			p.Options.Observers[i] = w.Observer(o)
+		}
+	}
+	p.Options.Observers = append(p.Options.Observers, p.window)
 }
 
 // TotalBytes is the size of every input, for progress.
@@ -147,15 +177,50 @@ func (p *Plan) TotalBytes() int64 {
 // hunt.SortingSink gives them in the canonical order). The plan's Notes and Warnings
 // gain what the run learnt (KQL's now(), semantic warnings).
 func (p *Plan) Run(ctx context.Context) (*hunt.Result, error) {
-	res, err := hunt.Run(ctx, p.Inputs, p.Options)
+	opts := p.Options
+	var hold *timewindow.HoldSink
+	if p.window != nil && !p.Config.Window.Fixed() {
+		// --last from the newest event: the window is known once every
+		// event is read, so the hits wait for it.
+		hold = p.window.Hold(opts.Sink)
+		opts.Sink = hold
+	}
+	res, err := hunt.Run(ctx, p.Inputs, opts)
 	if err != nil {
 		return nil, err
+	}
+	if p.window != nil {
+		dropped := 0
+		if hold != nil {
+			// The engine counted the held hits as kept; those the window
+			// dropped are filtered.
+			var perRule map[*hunt.Rule]int
+			perRule, dropped = hold.Dropped()
+			uncount(&res.Counts, perRule)
+		}
+		r := p.window.Report(dropped)
+		p.TimeWindow = &r
+		p.Notes = append(p.Notes, r.Notes(p.Config.Zone)...)
 	}
 	if p.kql != nil {
 		p.Notes = append(p.Notes, p.kql.Notes()...)
 		p.Warnings = append(p.Warnings, p.kql.Warnings()...)
 	}
 	return res, nil
+}
+
+// uncount moves hits from the kept counts to the filtered count.
+func uncount(c *hunt.HitCounts, perRule map[*hunt.Rule]int) {
+	for r, n := range perRule {
+		c.Hits -= n
+		c.Filtered += n
+		if c.PerRule[r] -= n; c.PerRule[r] <= 0 {
+			delete(c.PerRule, r)
+		}
+		if c.PerLevel[r.Level] -= n; c.PerLevel[r.Level] <= 0 {
+			delete(c.PerLevel, r.Level)
+		}
+	}
 }
 
 // KQLResult returns the full result table of a KQL rule after Run, or nil

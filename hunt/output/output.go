@@ -57,31 +57,62 @@ type Writer interface {
 	Close(s *Summary) error
 }
 
-// NewWriter returns the Writer of format f writing to w. An unknown format
-// is an error: ParseFormat's values, not the zero Format, are formats.
+// Options configure a Writer. The zero value writes times in UTC.
+type Options struct {
+	// Location is the zone timestamps are written in, with their offset
+	// (CSV and JSONL: RFC 3339; the table names the zone in its header
+	// and writes the offset on each row); nil means UTC.
+	Location *time.Location
+}
+
+// NewWriter returns the Writer of format f writing to w, with the zero
+// Options. An unknown format is an error: ParseFormat's values, not the
+// zero Format, are formats.
 func NewWriter(w io.Writer, f Format) (Writer, error) {
+	return NewWriterOptions(w, f, Options{})
+}
+
+// NewWriterOptions is NewWriter with options.
+func NewWriterOptions(w io.Writer, f Format, o Options) (Writer, error) {
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	switch f {
 	case Table:
-		return &tableWriter{w: w}, nil
+		return &tableWriter{w: w, loc: loc}, nil
 	case CSV:
-		return &csvWriter{w: csv.NewWriter(w)}, nil
+		return &csvWriter{w: csv.NewWriter(w), loc: loc}, nil
 	case JSONL:
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
-		return &jsonlWriter{enc: enc}, nil
+		return &jsonlWriter{enc: enc, loc: loc}, nil
 	}
 	return nil, fmt.Errorf("output: unknown format %q (want table, csv or jsonl)", string(f))
 }
 
-// TimeFormat is how timestamps are written: RFC 3339 in UTC with every
-// sub-second digit the record had (EVTX has 100 ns).
+// TimeFormat is how timestamps are written: RFC 3339, in UTC unless
+// Options.Location says otherwise, with every sub-second digit the record
+// had (EVTX has 100 ns).
 const TimeFormat = "2006-01-02T15:04:05.9999999Z07:00"
 
-func formatTime(t time.Time) string {
+func formatTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(TimeFormat)
+	return t.In(loc).Format(TimeFormat)
+}
+
+// ZoneName names loc for the table's header: "UTC", an IANA name such as
+// Europe/Berlin, or "local" for the system's zone.
+func ZoneName(loc *time.Location) string {
+	switch {
+	case loc == nil || loc == time.UTC:
+		return "UTC"
+	case loc == time.Local:
+		return "local"
+	}
+	return loc.String()
 }
 
 // keyFields are shown in the details column when the event (or KQL result
@@ -151,6 +182,7 @@ var CSVHeader = []string{
 // then one hit a row.
 type csvWriter struct {
 	w      *csv.Writer
+	loc    *time.Location
 	header bool // written
 	rec    []string
 }
@@ -181,7 +213,7 @@ func (c *csvWriter) WriteHit(h *hunt.Hit) error {
 		line = strconv.FormatInt(ev.Source.Line, 10)
 	}
 	c.rec = append(c.rec[:0],
-		formatTime(h.Time), ev.Computer, ev.Channel, uintOrEmpty(uint64(ev.EventID), h.Event != nil),
+		formatTime(h.Time, c.loc), ev.Computer, ev.Channel, uintOrEmpty(uint64(ev.EventID), h.Event != nil),
 		uintOrEmpty(ev.RecordID, h.Event != nil && ev.RecordID != 0), h.Rule.Title, h.Rule.ID,
 		h.Rule.Level, h.Rule.Engine, ev.Source.Path, off, line, strconv.FormatBool(ev.Flags&parsers.Recovered != 0),
 		matchedSearches(h), strings.Join(Details(h), " | "),
@@ -264,20 +296,23 @@ func FieldMap(ev *parsers.Event) map[string]any {
 }
 
 // jsonlWriter writes one JSON object per hit per line.
-type jsonlWriter struct{ enc *json.Encoder }
+type jsonlWriter struct {
+	enc *json.Encoder
+	loc *time.Location
+}
 
 // WriteHit implements Writer.
 func (j *jsonlWriter) WriteHit(h *hunt.Hit) error {
-	return j.enc.Encode(jsonOf(h))
+	return j.enc.Encode(jsonOf(h, j.loc))
 }
 
 // Close implements Writer; JSON Lines has nothing after the hits.
 func (j *jsonlWriter) Close(*Summary) error { return nil }
 
 // jsonOf is the JSONL shape of h.
-func jsonOf(h *hunt.Hit) *jsonHit {
+func jsonOf(h *hunt.Hit, loc *time.Location) *jsonHit {
 	j := &jsonHit{
-		Time:    formatTime(h.Time),
+		Time:    formatTime(h.Time, loc),
 		Rule:    jsonRule{ID: h.Rule.ID, Title: h.Rule.Title, Level: h.Rule.Level, Engine: h.Rule.Engine, Path: h.Rule.Path, Tags: h.Rule.Tags},
 		Matched: h.Matched,
 	}
@@ -308,8 +343,9 @@ func jsonOf(h *hunt.Hit) *jsonHit {
 // tableWriter writes a readable table of hits, or "No hits.". The columns
 // are aligned over all rows, so it holds the table until Close.
 type tableWriter struct {
-	w  io.Writer
-	tw *tabwriter.Writer // nil until the first hit
+	w   io.Writer
+	loc *time.Location
+	tw  *tabwriter.Writer // nil until the first hit
 }
 
 // WriteHit implements Writer.
@@ -318,7 +354,7 @@ func (t *tableWriter) WriteHit(h *hunt.Hit) error {
 	if tw == nil {
 		tw = tabwriter.NewWriter(t.w, 0, 4, 2, ' ', 0)
 		t.tw = tw
-		fmt.Fprintln(tw, "TIME (UTC)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS")
+		fmt.Fprintf(tw, "TIME (%s)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS\n", ZoneName(t.loc))
 	}
 	computer, event, src := "", "", ""
 	if ev := h.Event; ev != nil {
@@ -333,7 +369,7 @@ func (t *tableWriter) WriteHit(h *hunt.Hit) error {
 	}
 	ts := ""
 	if !h.Time.IsZero() {
-		ts = h.Time.UTC().Format("2006-01-02 15:04:05.000")
+		ts = tableTime(h.Time, t.loc)
 	}
 	_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts, h.Rule.Level, h.Rule.Title, computer, event, src,
 		clip(strings.Join(Details(h), " | "), 160))
@@ -347,6 +383,15 @@ func (t *tableWriter) Close(*Summary) error {
 		return err
 	}
 	return t.tw.Flush()
+}
+
+// tableTime writes t to the millisecond; outside UTC with its offset, since
+// a zone that turns its clocks back shows an hour twice.
+func tableTime(t time.Time, loc *time.Location) string {
+	if loc == time.UTC {
+		return t.UTC().Format("2006-01-02 15:04:05.000")
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05.000 -07:00")
 }
 
 func clip(s string, n int) string {
