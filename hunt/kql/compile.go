@@ -389,18 +389,21 @@ func (c *compiler) comparison(op string, l, r *cexpr) *cexpr {
 				return (s == rs) != neg
 			}
 			if v == nil {
-				return nil
+				// null == value is false, null != value is true
+				return neg
 			}
-			e := equalCells(v, rs)
-			if e == nil {
-				return nil
-			}
-			return e.(bool) != neg
+			return equalCells(v, rs).(bool) != neg
 		}, value.Bool)
 	}
 	return dyn(func(row []any) any {
 		a, b := l.fn(row), r.fn(row)
 		if a == nil || b == nil {
+			// Kusto "Null values": a null operand makes every binary
+			// operator null, except == and != with exactly one null
+			// operand, which give false and true.
+			if (op == "==" || op == "!=") && (a != nil || b != nil) {
+				return op == "!="
+			}
 			return nil
 		}
 		cmp, ok := compareCells(a, b)
@@ -636,6 +639,7 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 		if allConst {
 			set := map[string]bool{}
 			var others []any
+			hasNull := false
 			for _, it := range items {
 				v := it.val
 				if s, ok := v.(string); ok {
@@ -645,12 +649,14 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 					set[s] = true
 				} else if v != nil {
 					others = append(others, v)
+				} else {
+					hasNull = true
 				}
 			}
 			return foldC(dyn(func(row []any) any {
 				v := l.fn(row)
 				if v == nil {
-					return neg
+					return nullIn(neg, hasNull)
 				}
 				s, isStr := v.(string)
 				if !isStr {
@@ -672,7 +678,15 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 		}
 		return dyn(func(row []any) any {
 			v := l.fn(row)
-			for _, o := range evalItems(row) {
+			vals := evalItems(row)
+			if v == nil {
+				hasNull := false
+				for _, o := range vals {
+					hasNull = hasNull || o == nil
+				}
+				return nullIn(neg, hasNull)
+			}
+			for _, o := range vals {
 				if fold {
 					if strings.EqualFold(toStr(v), toStr(o)) {
 						return !neg
@@ -724,6 +738,18 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 }
 
 func foldC(ce *cexpr, args ...*cexpr) *cexpr { return fold(ce, args...) }
+
+// nullIn is null in (list) and null !in (list). Kusto "Null values": in is
+// the or of == over the list and !in the and of !=; null == value is
+// false, null != value is true, and null == null is null. So a null left
+// side gives false for in and true for !in, or null when the list holds a
+// null.
+func nullIn(neg, listHasNull bool) any {
+	if listHasNull {
+		return nil
+	}
+	return neg
+}
 
 func (c *compiler) between(x *Between) *cexpr {
 	l, lo, hi := c.compile(x.L), c.compile(x.Lo), c.compile(x.Hi)

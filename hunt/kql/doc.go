@@ -10,8 +10,10 @@
 //
 // The evaluator follows the documented KQL semantics: has term matching,
 // case-insensitive versus case-sensitive operators, strings that are never
-// null, null comparisons that are false inside where, and now() pinned to
-// one value per run (Options.Now). For has with a needle that holds
+// null, the null rules of Kusto's "Null values" page (null == value is
+// false, null != value is true, other operators with a null operand give
+// null, which where treats as false), and now() pinned to one value per run
+// (Options.Now). For has with a needle that holds
 // punctuation or spaces the rule is a case-insensitive substring match whose
 // alphanumeric ends must sit on term boundaries (terms are runs of ASCII
 // letters and digits).
