@@ -39,6 +39,9 @@ type compiler struct {
 	aggOK bool
 	// nb gives prev()/next() access to neighbouring rows (extend, project).
 	nb *neighborCtx
+	// otherCols, when set, holds the columns of the other tables of a find:
+	// such a column is null in a table that lacks it, without a warning.
+	otherCols map[string]bool
 }
 
 // neighborCtx is the row cursor of a serialized operator: get(j) returns
@@ -203,6 +206,9 @@ func (c *compiler) ident(x *Ident) *cexpr {
 	switch x.Name {
 	case "$left", "$right":
 		fail(x.P, "%s outside join", x.Name)
+	}
+	if c.otherCols[x.Name] {
+		return konst(nil, value.Dynamic)
 	}
 	if c.r.opts.Strict && !c.opaque {
 		fail(x.P, "unknown column %s", x.Name)

@@ -66,6 +66,10 @@ func (r *run) apply(op TabOp, in *value.Table, env *scope) *value.Table {
 			out.Rows = append(out.Rows, []any{c.Name, int64(i), c.Type.String(), c.Type.String()})
 		}
 		return out
+	case *MakeSeriesOp:
+		return r.makeSeries(o, in, env)
+	case *TopNestedOp:
+		return r.topNested(o, in, env)
 	case *UnsupportedOp:
 		failWrap(o.P, ErrUnsupported, "operator %s", o.Name)
 	}
@@ -892,7 +896,7 @@ func (r *run) source(op TabOp, env *scope) *value.Table {
 		}
 		return out
 	case *FindOp:
-		failWrap(o.P, ErrUnsupported, "find")
+		return r.find(o, env)
 	}
 	fail(op.opPos(), "not a source operator")
 	return nil
