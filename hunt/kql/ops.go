@@ -1478,6 +1478,9 @@ func (r *run) evaluate(o *EvaluateOp, in *value.Table, env *scope) *value.Table 
 		}
 		return out
 	}
+	if o.Call.Name == "pivot" {
+		return r.pivot(o, in, env)
+	}
 	failWrap(o.P, ErrUnsupported, "evaluate %s()", o.Call.Name)
 	return nil
 }

@@ -246,3 +246,65 @@ func TestCheckNewOperators(t *testing.T) {
 		t.Errorf("Tables() = %s", got)
 	}
 }
+
+// TestPivot follows the pivot plugin page
+// (https://learn.microsoft.com/en-us/kusto/query/pivot-plugin): one column
+// per distinct value of the pivot column, holding the aggregation (count()
+// by default) per group of the other columns. Counted by hand.
+func TestPivot(t *testing.T) {
+	cat := NewMapCatalog()
+	data := `datatable(Host:string, Key:string, Value:string)["h1","Image","a.exe", "h1","PipeName","p1", "h2","Image","b.exe", "h1","Image","c.exe"]`
+	tests := []struct {
+		name, query, cols, rows string
+	}{
+		{"count-by-rest", data + `| evaluate pivot(Key)`, "Host,Value,Image,PipeName",
+			"h1,a.exe,1,0;h1,p1,0,1;h2,b.exe,1,0;h1,c.exe,1,0"},
+		{"max-by-host", data + `| evaluate pivot(Key, max(Value), Host)`, "Host,Image,PipeName",
+			"h1,c.exe,p1;h2,b.exe,"},
+		{"then-columns", data + `| where Value != "c.exe" | evaluate pivot(Key, any(Value), Host) | where Image == "a.exe" | project PipeName`, "PipeName",
+			"p1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runQuery(t, cat, tt.query)
+			if got := columnNames(res); got != tt.cols {
+				t.Errorf("columns %s, want %s", got, tt.cols)
+			}
+			var rows []string
+			for _, r := range res.Rows {
+				var cells []string
+				for _, v := range r {
+					cells = append(cells, toStr(v))
+				}
+				rows = append(rows, strings.Join(cells, ","))
+			}
+			if got := strings.Join(rows, ";"); got != tt.rows {
+				t.Errorf("rows %s, want %s", got, tt.rows)
+			}
+		})
+	}
+}
+
+// TestSeriesFunctions runs the examples of the series_fill_* pages with
+// their documented outputs, and series_stats_dynamic on a series whose
+// statistics are worked out by hand (sample variance: 5/3).
+func TestSeriesFunctions(t *testing.T) {
+	tests := []struct{ expr, want string }{
+		{`series_fill_const(dynamic([111, null, 36, 41, 23, null, 16, 61, 33, null, null]), -1)`, "[111,-1,36,41,23,-1,16,61,33,-1,-1]"},
+		{`series_fill_const(dynamic([1, 0, 2]), 9, 0)`, "[1,9,2]"},
+		{`series_fill_forward(dynamic([null, null, 36, 41, null, null, 16, 61, 33, null, null]))`, "[null,null,36,41,41,41,16,61,33,33,33]"},
+		{`series_fill_backward(dynamic([null, null, 36, 41, null, null, 16, 61, 33, null, null]))`, "[36,36,36,41,16,16,16,61,33,null,null]"},
+		// the page prints 32.667 and 24.333: 41 + (16-41)*1/3 and *2/3 in float64
+		{`series_fill_linear(dynamic([null, 111.0, null, 36.0, 41.0, null, null, 16.0, 61.0, 33.0, null, null]))`, "[111,111,73.5,36,41,32.666666666666664,24.333333333333332,16,61,33,33,33]"},
+		{`series_fill_linear(dynamic([null, 1, null, 3, null]), double(null), false)`, "[null,1,2,3,null]"},
+		{`series_stats_dynamic(dynamic([1, 2, 3, 4]))`, `{"avg":2.5,"max":4,"max_idx":3,"min":1,"min_idx":0,"stdev":1.2909944487358056,"variance":1.6666666666666667}`},
+		{`series_stats_dynamic(dynamic([3, "x", 1]))["min_idx"]`, "2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			if got := scalar(t, tt.expr); got != tt.want {
+				t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
+			}
+		})
+	}
+}

@@ -112,7 +112,6 @@ func (a *seriesAxis) value(i int) any {
 	return f
 }
 
-
 // makeSeries implements make-series: per group of the by-expressions, each
 // aggregate becomes an array over the bins start, start+step, ... < end of
 // the axis column, with DefaultValue (0 unless given) where a bin has no
@@ -375,4 +374,3 @@ func (r *run) makeSeries(o *MakeSeriesOp, in *value.Table, env *scope) *value.Ta
 	}
 	return out
 }
-
