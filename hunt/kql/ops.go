@@ -562,6 +562,10 @@ func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*val
 			}
 			x := c.compile(call.Args[0])
 			first := a.Name
+			if len(a.Names) > 0 {
+				// (A, B, ...) = arg_max(X, Y, ...) names the columns in order
+				first = a.Names[0]
+			}
 			if first == "" {
 				first = exprName(call.Args[0])
 				if first == "" {
@@ -591,6 +595,9 @@ func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*val
 				}
 				ce := c.compile(arg)
 				name := assignName(Assign{X: arg}, &n)
+				if k := 1 + len(colFns); k < len(a.Names) {
+					name = a.Names[k]
+				}
 				if name == first || byNames[name] {
 					continue
 				}

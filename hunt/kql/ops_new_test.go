@@ -308,3 +308,16 @@ func TestSeriesFunctions(t *testing.T) {
 		})
 	}
 }
+
+// TestArgMaxTupleNames: (A, B) = arg_max(X, Y) names arg_max's columns A
+// and B (the summarize page's tuple assignment), as corpus query 203 does.
+func TestArgMaxTupleNames(t *testing.T) {
+	res := runQuery(t, NewMapCatalog(), `datatable(G:string, T:long, Act:string)["x", 1, "a", "x", 5, "b", "y", 2, "c"]
+| summarize (LastT, LastAct) = arg_max(T, Act) by G | order by G asc`)
+	if got := columnNames(res); got != "G,LastT,LastAct" {
+		t.Fatalf("columns %s", got)
+	}
+	if got := strings.Join(column(t, res, "LastAct"), ","); got != "b,c" {
+		t.Errorf("LastAct = %s, want b,c", got)
+	}
+}
