@@ -320,14 +320,55 @@ type (
 		Name         string
 		From, To, By Expr
 	}
-	// FindOp is find [in (Tables)] where Pred [project Cols] (a source).
+	// FindOp is find [withsource=Name] [in (Tables)] where Pred
+	// [project-smart | project Cols [, pack_all()]] (a source). Tables is
+	// nil when the in-clause is absent: every table of the catalog.
 	FindOp struct {
-		P       Pos
-		Tables  []Expr
-		Pred    Expr
-		Project []string
+		P          Pos
+		WithSource string
+		Tables     []Expr
+		Pred       Expr
+		// Project lists the columns of a project clause; nil for
+		// project-smart (the default).
+		Project []value.Column
+		PackAll bool
+	}
+	// MakeSeriesOp is make-series [kind=nonempty] Aggs on Axis [from From]
+	// [to To] step Step [by By], or with "in range(From, To, Step)"
+	// (InRange: To is inclusive and bins align as bin() does).
+	MakeSeriesOp struct {
+		P              Pos
+		Kind           string
+		Aggs           []SeriesAgg
+		Axis           Expr
+		From, To, Step Expr
+		InRange        bool
+		By             []Assign
+	}
+	// TopNestedOp is top-nested Levels, separated by commas.
+	TopNestedOp struct {
+		P      Pos
+		Levels []TopNestedLevel
 	}
 )
+
+// SeriesAgg is one aggregate of make-series: [Name =] Agg [default = X].
+type SeriesAgg struct {
+	Assign
+	Default Expr
+}
+
+// TopNestedLevel is one clause of top-nested: [N] of [Name =] Of [with
+// others = Others] by [Name =] By [asc | desc]. N and Others are nil when
+// absent.
+type TopNestedLevel struct {
+	P      Pos
+	N      Expr
+	Of     Assign
+	Others Expr
+	By     Assign
+	Desc   bool
+}
 
 // ParsePiece is one element of a parse pattern: a literal (Lit set), a *
 // wildcard (Star), or a column (Name, Type).
@@ -366,3 +407,5 @@ func (o *DatatableOp) opPos() Pos    { return o.P }
 func (o *ExternalDataOp) opPos() Pos { return o.P }
 func (o *RangeOp) opPos() Pos        { return o.P }
 func (o *FindOp) opPos() Pos         { return o.P }
+func (o *MakeSeriesOp) opPos() Pos   { return o.P }
+func (o *TopNestedOp) opPos() Pos    { return o.P }

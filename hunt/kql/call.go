@@ -28,6 +28,7 @@ var builtinFamilies = [...]map[string]builtin{
 	parseFuncs,
 	ipFuncs,
 	hashFuncs,
+	seriesFuncs,
 }
 
 // lookupBuiltin returns the scalar function called name.

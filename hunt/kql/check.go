@@ -146,6 +146,24 @@ func (w *tableWalker) op(op TabOp) {
 		w.exprs(o.Call.Args, false)
 	case *FindOp:
 		w.exprs(o.Tables, true)
+		w.expr(o.Pred, false)
+	case *MakeSeriesOp:
+		for _, a := range o.Aggs {
+			w.expr(a.X, false)
+			w.expr(a.Default, false)
+		}
+		w.expr(o.Axis, false)
+		w.expr(o.From, false)
+		w.expr(o.To, false)
+		w.expr(o.Step, false)
+		w.assigns(o.By)
+	case *TopNestedOp:
+		for _, lv := range o.Levels {
+			w.expr(lv.N, false)
+			w.expr(lv.Of.X, false)
+			w.expr(lv.Others, false)
+			w.expr(lv.By.X, false)
+		}
 	case *PrintOp:
 		w.assigns(o.Cols)
 	case *TopOp:

@@ -39,6 +39,9 @@ type compiler struct {
 	aggOK bool
 	// nb gives prev()/next() access to neighbouring rows (extend, project).
 	nb *neighborCtx
+	// otherCols, when set, holds the columns of the other tables of a find:
+	// such a column is null in a table that lacks it, without a warning.
+	otherCols map[string]bool
 }
 
 // neighborCtx is the row cursor of a serialized operator: get(j) returns
@@ -203,6 +206,9 @@ func (c *compiler) ident(x *Ident) *cexpr {
 	switch x.Name {
 	case "$left", "$right":
 		fail(x.P, "%s outside join", x.Name)
+	}
+	if c.otherCols[x.Name] {
+		return konst(nil, value.Dynamic)
 	}
 	if c.r.opts.Strict && !c.opaque {
 		fail(x.P, "unknown column %s", x.Name)
@@ -389,18 +395,21 @@ func (c *compiler) comparison(op string, l, r *cexpr) *cexpr {
 				return (s == rs) != neg
 			}
 			if v == nil {
-				return nil
+				// null == value is false, null != value is true
+				return neg
 			}
-			e := equalCells(v, rs)
-			if e == nil {
-				return nil
-			}
-			return e.(bool) != neg
+			return equalCells(v, rs).(bool) != neg
 		}, value.Bool)
 	}
 	return dyn(func(row []any) any {
 		a, b := l.fn(row), r.fn(row)
 		if a == nil || b == nil {
+			// Kusto "Null values": a null operand makes every binary
+			// operator null, except == and != with exactly one null
+			// operand, which give false and true.
+			if (op == "==" || op == "!=") && (a != nil || b != nil) {
+				return op == "!="
+			}
 			return nil
 		}
 		cmp, ok := compareCells(a, b)
@@ -636,6 +645,7 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 		if allConst {
 			set := map[string]bool{}
 			var others []any
+			hasNull := false
 			for _, it := range items {
 				v := it.val
 				if s, ok := v.(string); ok {
@@ -645,12 +655,14 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 					set[s] = true
 				} else if v != nil {
 					others = append(others, v)
+				} else {
+					hasNull = true
 				}
 			}
 			return foldC(dyn(func(row []any) any {
 				v := l.fn(row)
 				if v == nil {
-					return neg
+					return nullIn(neg, hasNull)
 				}
 				s, isStr := v.(string)
 				if !isStr {
@@ -672,7 +684,15 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 		}
 		return dyn(func(row []any) any {
 			v := l.fn(row)
-			for _, o := range evalItems(row) {
+			vals := evalItems(row)
+			if v == nil {
+				hasNull := false
+				for _, o := range vals {
+					hasNull = hasNull || o == nil
+				}
+				return nullIn(neg, hasNull)
+			}
+			for _, o := range vals {
 				if fold {
 					if strings.EqualFold(toStr(v), toStr(o)) {
 						return !neg
@@ -724,6 +744,18 @@ func (c *compiler) listOp(x *ListOp) *cexpr {
 }
 
 func foldC(ce *cexpr, args ...*cexpr) *cexpr { return fold(ce, args...) }
+
+// nullIn is null in (list) and null !in (list). Kusto "Null values": in is
+// the or of == over the list and !in the and of !=; null == value is
+// false, null != value is true, and null == null is null. So a null left
+// side gives false for in and true for !in, or null when the list holds a
+// null.
+func nullIn(neg, listHasNull bool) any {
+	if listHasNull {
+		return nil
+	}
+	return neg
+}
 
 func (c *compiler) between(x *Between) *cexpr {
 	l, lo, hi := c.compile(x.L), c.compile(x.Lo), c.compile(x.Hi)

@@ -173,7 +173,10 @@ func TestDifferential(t *testing.T) {
 		{"ago", `where Timestamp > ago(3d)`, func(r evRow) bool { return r.ts.After(day(3)) }, nil, 0},
 		{"between-time", `where Timestamp between (ago(10d) .. ago(5d))`, func(r evRow) bool { return !r.ts.Before(day(10)) && !r.ts.After(day(5)) }, nil, 0},
 		{"null-port-eq", `where RemotePort == 445`, func(r evRow) bool { return r.port == int64(445) }, nil, 0},
-		{"null-port-neq", `where RemotePort != 445`, func(r evRow) bool { return r.port != nil && r.port != int64(445) }, nil, 0},
+		// Kusto "Null values": null != value is true, so rows without a port pass
+		{"null-port-neq", `where RemotePort != 445`, func(r evRow) bool { return r.port != int64(445) }, nil, 0},
+		{"null-port-not-in", `where RemotePort !in (445, 3389)`, func(r evRow) bool { return r.port != int64(445) && r.port != int64(3389) }, nil, 0},
+		{"null-port-lt", `where not(RemotePort < 1000)`, func(r evRow) bool { p, ok := r.port.(int64); return ok && p >= 1000 }, nil, 0},
 		{"isnull", `where isnull(RemotePort)`, func(r evRow) bool { return r.port == nil }, nil, 0},
 		{"isempty", `where isempty(AccountName)`, func(r evRow) bool { return r.account == "" }, nil, 0},
 		{"isnotempty-and", `where isnotempty(FileName) and AccountName =~ "bob"`, func(r evRow) bool { return r.file != "" && ci(r.account, "bob") }, nil, 0},

@@ -10,8 +10,10 @@
 //
 // The evaluator follows the documented KQL semantics: has term matching,
 // case-insensitive versus case-sensitive operators, strings that are never
-// null, null comparisons that are false inside where, and now() pinned to
-// one value per run (Options.Now). For has with a needle that holds
+// null, the null rules of Kusto's "Null values" page (null == value is
+// false, null != value is true, other operators with a null operand give
+// null, which where treats as false), and now() pinned to one value per run
+// (Options.Now). For has with a needle that holds
 // punctuation or spaces the rule is a case-insensitive substring match whose
 // alphanumeric ends must sit on term boundaries (terms are runs of ASCII
 // letters and digits).
@@ -23,9 +25,12 @@
 // rightouter, fullouter, leftsemi, leftanti, rightsemi, rightanti), let
 // (scalar, tabular, functions with defaults and tabular parameters, view),
 // materialize, toscalar, parse (simple and regex), mv-expand, mv-apply,
-// invoke, serialize with prev/next, getschema, evaluate bag_unpack, print,
-// datatable, range, externaldata (no rows offline, with a warning).
-// make-series, top-nested, find, evaluate pivot and other plugins parse but
+// invoke, serialize with prev/next, getschema, evaluate bag_unpack and
+// pivot, print, datatable, range, externaldata (no rows offline, with a
+// warning), make-series (capped at 2^20 bins per series and 2^22 in all),
+// top-nested, and find over its in-clause or, without one, every table of
+// a Catalog that implements TableLister (Query.ReadsEveryTable tells an
+// engine to materialize them all). Other plugins and operators parse but
 // fail at Run with ErrUnsupported.
 //
 // The language knows no workspace's naming conventions. A Catalog that
@@ -34,7 +39,8 @@
 // Sentinel's ASIM names); Query.Tables takes the same Naming.
 //
 // Scalar functions are literal tables, one per family (funcs_string.go,
-// funcs_datetime.go, ...); call.go checks arguments and compiles calls.
+// funcs_datetime.go, funcs_series.go for the series_* functions over
+// make-series arrays, ...); call.go checks arguments and compiles calls.
 //
 // Unknown columns evaluate to null and are reported as warnings (an error
 // with Options.Strict); unknown tables are errors from Run and warnings

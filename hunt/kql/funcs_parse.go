@@ -68,28 +68,74 @@ func fnParseURL(a []any) any {
 }
 
 func fnParsePath(a []any) any {
-	s := toStr(a[0])
-	i := strings.LastIndexAny(s, `\/`)
-	dir, file := "", s
-	if i >= 0 {
-		dir, file = s[:i], s[i+1:]
+	p := parsePath(toStr(a[0]))
+	return map[string]any{
+		"Scheme": p.scheme, "RootPath": p.root, "DirectoryPath": p.dir, "DirectoryName": p.dirName,
+		"Filename": p.file, "Extension": p.ext, "AlternateDataStreamName": p.stream,
 	}
-	ext := ""
-	if j := strings.LastIndexByte(file, '.'); j >= 0 {
-		ext = file[j+1:]
-	}
-	root := ""
-	if len(s) >= 2 && s[1] == ':' {
-		root = s[:2]
-	}
-	return map[string]any{"Scheme": "", "RootPath": root, "DirectoryPath": dir, "DirectoryName": lastElem(dir), "Filename": file, "Extension": ext, "AlternateDataStreamName": ""}
 }
 
-func lastElem(s string) string {
-	if i := strings.LastIndexAny(s, `\/`); i >= 0 {
-		return s[i+1:]
+// pathParts are the parts parse_path() returns.
+type pathParts struct {
+	scheme, root, dir, dirName, file, ext, stream string
+}
+
+// parsePath splits a file path as Kusto's parse_path() does: an optional
+// URL scheme ("file://"), a drive root ("C:", also after a long-path
+// prefix \\?\), the directory and its last element, the file name, its
+// extension, and an NTFS alternate data stream after a colon in the last
+// element ("file.txt:some.exe"). Both slash kinds separate elements. It is
+// linear in the length of s and allocates nothing beyond the substrings.
+func parsePath(s string) pathParts {
+	var p pathParts
+	rest := s
+	if i := strings.Index(rest, "://"); i >= 2 && isScheme(rest[:i]) {
+		p.scheme, rest = rest[:i], rest[i+3:]
 	}
-	return s
+	if hasDrive(rest) {
+		p.root = rest[:2]
+	} else if (strings.HasPrefix(rest, `\\?\`) || strings.HasPrefix(rest, `\\.\`)) && hasDrive(rest[4:]) {
+		p.root = rest[4:6]
+	}
+	last := rest
+	if i := strings.LastIndexAny(rest, `\/`); i >= 0 {
+		p.dir, last = rest[:i], rest[i+1:]
+		p.dirName = p.dir
+		if j := strings.LastIndexAny(p.dir, `\/`); j >= 0 {
+			p.dirName = p.dir[j+1:]
+		}
+	} else if p.root != "" {
+		// C:file.txt: relative to the current directory of drive C
+		last = rest[2:]
+	}
+	p.file = last
+	if i := strings.IndexByte(last, ':'); i >= 0 {
+		p.file, p.stream = last[:i], last[i+1:]
+	}
+	if i := strings.LastIndexByte(p.file, '.'); i >= 0 {
+		p.ext = p.file[i+1:]
+	}
+	return p
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, +, - or . (RFC 3986). One letter is a drive, not a scheme.
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return len(s) >= 2
+}
+
+// hasDrive reports whether s starts with a drive letter and a colon.
+func hasDrive(s string) bool {
+	return len(s) >= 2 && s[1] == ':' && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
 }
 
 // jsonPath evaluates a $.a.b[0] path on a dynamic value.

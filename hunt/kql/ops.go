@@ -66,6 +66,10 @@ func (r *run) apply(op TabOp, in *value.Table, env *scope) *value.Table {
 			out.Rows = append(out.Rows, []any{c.Name, int64(i), c.Type.String(), c.Type.String()})
 		}
 		return out
+	case *MakeSeriesOp:
+		return r.makeSeries(o, in, env)
+	case *TopNestedOp:
+		return r.topNested(o, in, env)
 	case *UnsupportedOp:
 		failWrap(o.P, ErrUnsupported, "operator %s", o.Name)
 	}
@@ -558,6 +562,10 @@ func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*val
 			}
 			x := c.compile(call.Args[0])
 			first := a.Name
+			if len(a.Names) > 0 {
+				// (A, B, ...) = arg_max(X, Y, ...) names the columns in order
+				first = a.Names[0]
+			}
 			if first == "" {
 				first = exprName(call.Args[0])
 				if first == "" {
@@ -587,6 +595,9 @@ func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*val
 				}
 				ce := c.compile(arg)
 				name := assignName(Assign{X: arg}, &n)
+				if k := 1 + len(colFns); k < len(a.Names) {
+					name = a.Names[k]
+				}
 				if name == first || byNames[name] {
 					continue
 				}
@@ -892,7 +903,7 @@ func (r *run) source(op TabOp, env *scope) *value.Table {
 		}
 		return out
 	case *FindOp:
-		failWrap(o.P, ErrUnsupported, "find")
+		return r.find(o, env)
 	}
 	fail(op.opPos(), "not a source operator")
 	return nil
@@ -1473,6 +1484,9 @@ func (r *run) evaluate(o *EvaluateOp, in *value.Table, env *scope) *value.Table 
 			out.Rows = append(out.Rows, nr)
 		}
 		return out
+	}
+	if o.Call.Name == "pivot" {
+		return r.pivot(o, in, env)
 	}
 	failWrap(o.P, ErrUnsupported, "evaluate %s()", o.Call.Name)
 	return nil

@@ -457,23 +457,117 @@ func (p *parser) externaldata(t token) TabOp {
 func (p *parser) find(t token) TabOp {
 	op := &FindOp{P: t.Pos}
 	for p.isName() && p.peek(1).Kind == tOp && p.peek(1).Text == "=" {
-		p.name()
+		n, _ := p.name()
 		p.advance()
-		p.or()
+		if strings.EqualFold(n, "withsource") {
+			op.WithSource, _ = p.name()
+		} else {
+			p.postfix()
+		}
 	}
 	if p.acceptWord("in") {
 		p.expectOp("(")
 		p.closedList(")", func() { op.Tables = append(op.Tables, p.pipeline()) })
+		if op.Tables == nil {
+			op.Tables = []Expr{}
+		}
 	}
 	p.expectWord("where")
 	op.Pred = p.or()
+	if p.acceptWord("project-smart") {
+		return op
+	}
 	if p.acceptWord("project") {
+		op.Project = []value.Column{}
 		p.commaList(func() {
+			if p.isWord("pack_all") && p.peek(1).Kind == tOp && p.peek(1).Text == "(" {
+				p.advance()
+				p.expectOp("(")
+				p.expectOp(")")
+				op.PackAll = true
+				return
+			}
 			n, _ := p.name()
-			op.Project = append(op.Project, n)
+			c := value.Column{Name: n, Type: value.Dynamic}
+			if p.acceptOp(":") {
+				c.Type = p.typeName()
+			}
+			op.Project = append(op.Project, c)
 		})
 	}
 	return op
+}
+
+// makeSeries parses the rest of make-series after the operator name.
+func (p *parser) makeSeries(t token) TabOp {
+	op := &MakeSeriesOp{P: t.Pos}
+	op.Kind = strings.ToLower(p.options()["kind"])
+	p.commaList(func() {
+		a := SeriesAgg{Assign: p.assign()}
+		if p.acceptWord("default") {
+			p.expectOp("=")
+			a.Default = p.or()
+		}
+		op.Aggs = append(op.Aggs, a)
+	})
+	p.expectWord("on")
+	op.Axis = p.postfix()
+	if p.acceptWord("in") {
+		p.expectWord("range")
+		p.expectOp("(")
+		op.From = p.or()
+		p.expectOp(",")
+		op.To = p.or()
+		p.expectOp(",")
+		op.Step = p.or()
+		p.expectOp(")")
+		op.InRange = true
+	} else {
+		if p.acceptWord("from") {
+			op.From = p.or()
+		}
+		if p.acceptWord("to") {
+			op.To = p.or()
+		}
+		p.expectWord("step")
+		op.Step = p.or()
+	}
+	if p.acceptWord("by") {
+		op.By = p.assignList()
+	}
+	return op
+}
+
+// topNested parses the clauses of top-nested after the first operator
+// name; each further clause starts with ", top-nested".
+func (p *parser) topNested(t token) TabOp {
+	op := &TopNestedOp{P: t.Pos}
+	for {
+		lv := TopNestedLevel{P: p.tok().Pos, Desc: true}
+		if !p.isWord("of") {
+			lv.N = p.or()
+		}
+		p.expectWord("of")
+		lv.Of = p.assign()
+		if p.acceptWord("with") {
+			p.expectWord("others")
+			p.expectOp("=")
+			lv.Others = p.or()
+		}
+		p.expectWord("by")
+		lv.By = p.assign()
+		if p.acceptWord("asc") {
+			lv.Desc = false
+		} else {
+			p.acceptWord("desc")
+		}
+		op.Levels = append(op.Levels, lv)
+		if !(p.isOp(",") && p.peek(1).Kind == tIdent && p.peek(1).Text == "top-nested") {
+			return op
+		}
+		p.advance()
+		p.advance()
+	}
 }
 
 // hints skips name=value options such as kind=inner, hint.strategy=shuffle,
@@ -812,7 +906,11 @@ func (p *parser) tabOp() TabOp {
 	case "render":
 		p.skipOperator()
 		return &IgnoredOp{P: t.Pos, Name: t.Text}
-	case "make-series", "top-nested", "top-hitters", "reduce", "fork", "facet", "partition", "scan", "parse-kv", "project-smart", "sample-distinct":
+	case "make-series":
+		return p.makeSeries(t)
+	case "top-nested":
+		return p.topNested(t)
+	case "top-hitters", "reduce", "fork", "facet", "partition", "scan", "parse-kv", "project-smart", "sample-distinct":
 		p.skipOperator()
 		return &UnsupportedOp{P: t.Pos, Name: t.Text}
 	case "sample":

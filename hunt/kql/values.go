@@ -484,10 +484,15 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// equalCells is KQL ==: nil when either side is null, else the comparison.
+// equalCells is KQL ==: bool(null) when both sides are null, false when
+// exactly one is (Kusto "Null values": equality of a null and a non-null
+// value is false), else the comparison.
 func equalCells(a, b any) any {
 	if a == nil || b == nil {
-		return nil
+		if a == nil && b == nil {
+			return nil
+		}
+		return false
 	}
 	c, ok := compareCells(a, b)
 	if !ok {
