@@ -419,7 +419,6 @@ func (t *tableWriter) Close(*Summary) error {
 // tableGap is the space between two columns.
 const tableGap = 2
 
-
 // widths returns the width of each column: its widest cell, then, when the
 // line is wider than Options.Width, the cut columns share what the others
 // leave, the narrow ones first keeping their whole width.

@@ -170,7 +170,7 @@ func TestSummaryFromCounts(t *testing.T) {
 	c := &hunt.Rule{ID: "c", Title: "Other", Engine: "kql", Level: "high"}
 	d := &hunt.Rule{ID: "d", Title: "Alpha", Engine: "sigma", Level: "low"}
 	res := &hunt.Result{Counts: hunt.HitCounts{Hits: 11, Filtered: 4,
-		PerRule:  map[*hunt.Rule]int{b: 2, a: 2, c: 5, d: 2},
+		PerRule:     map[*hunt.Rule]int{b: 2, a: 2, c: 5, d: 2},
 		PerLevel:    map[string]int{"high": 7, "low": 4},
 		PerComputer: map[string]int{"b": 4, "a": 4, "": 1, "z": 2}}}
 	for i := 0; i < 5; i++ { // map order must not matter
