@@ -51,13 +51,13 @@ type huntFlags struct {
 	// requireRules: a run with no rule loaded is an error (hunt; kql
 	// brings its query).
 	requireRules bool
-	carve      bool
-	now        string
-	minLevel   string
-	status     []string
-	tags       []string
-	exclude    []string
-	expandFile string
+	carve        bool
+	now          string
+	minLevel     string
+	status       []string
+	tags         []string
+	exclude      []string
+	expandFile   string
 }
 
 func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {

@@ -63,7 +63,8 @@ type Summary struct {
 	// HitsPerRule lists the rules with hits, by level (critical first; see
 	// LevelRank), then by hits, most first.
 	HitsPerRule []RuleCount `json:"hits_per_rule"`
-	// HitsPerComputer lists the computers with hits, most first.
+	// HitsPerComputer lists the computers with hits, most first; names
+	// that differ only in case are one computer.
 	HitsPerComputer []ComputerCount `json:"hits_per_computer"`
 	Notes           []string        `json:"notes,omitempty"`
 	Warnings        []string        `json:"warnings,omitempty"`
@@ -119,9 +120,7 @@ func NewSummary(res *hunt.Result) *Summary {
 		return cmp.Or(compareLevels(a.Level, b.Level), cmp.Compare(b.Hits, a.Hits),
 			strings.Compare(a.Title+a.Engine, b.Title+b.Engine), strings.Compare(a.ID, b.ID))
 	})
-	for c, n := range res.Counts.PerComputer {
-		s.HitsPerComputer = append(s.HitsPerComputer, ComputerCount{Computer: c, Hits: n})
-	}
+	s.HitsPerComputer = perComputer(res.Counts.PerComputer)
 	slices.SortFunc(s.HitsPerComputer, func(a, b ComputerCount) int {
 		return cmp.Or(cmp.Compare(b.Hits, a.Hits), strings.Compare(a.Computer, b.Computer))
 	})
@@ -131,6 +130,35 @@ func NewSummary(res *hunt.Result) *Summary {
 		s.HitsPerLevel = map[string]int{}
 	}
 	return s
+}
+
+// perComputer groups the engine's counts by computer name ignoring case,
+// as Windows does (a KQL row may spell it in lower case): each group
+// shows its most frequent spelling, the first in byte order on a tie.
+func perComputer(counts map[string]int) []ComputerCount {
+	type group struct {
+		hits     int
+		name     string
+		nameHits int
+	}
+	groups := map[string]*group{}
+	for c, n := range counts {
+		k := strings.ToLower(c)
+		g := groups[k]
+		if g == nil {
+			g = &group{}
+			groups[k] = g
+		}
+		g.hits += n
+		if n > g.nameHits || n == g.nameHits && c < g.name {
+			g.name, g.nameHits = c, n
+		}
+	}
+	var out []ComputerCount
+	for _, g := range groups {
+		out = append(out, ComputerCount{Computer: g.name, Hits: g.hits})
+	}
+	return out
 }
 
 // UnfinishedFiles counts the files an interrupted run did not read to
