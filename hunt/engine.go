@@ -310,7 +310,10 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 			}
 			cut := errors.Is(err, errStopped)
 			if cut {
+				// Parsers count a record before they emit it: the one
+				// refused was not hunted, so it was not read.
 				err = nil
+				stats.Records = n
 			}
 			if errors.Is(err, errParserPanic) {
 				// The unit's own count is lost; what it emitted was hunted.

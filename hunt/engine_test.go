@@ -197,10 +197,10 @@ func (u stopUnit) Decode(emit parsers.EmitFunc, _ parsers.ReportFunc) (parsers.S
 		*ev = parsers.Event{Time: time.Date(2024, 1, 1, 0, 0, 0, i, time.UTC), Computer: u.computer,
 			RecordID: uint64(i + 1), Source: parsers.Source{Path: u.path, Offset: int64(i)}, Fields: ev.Fields[:0]}
 		ev.Add("CommandLine", "cmd-0")
+		st.Records++ // before the emit, as the parsers count
 		if err := emit(ev); err != nil {
 			return st, err
 		}
-		st.Records++
 		if i == u.closeAt {
 			close(u.stop)
 		}
@@ -259,7 +259,7 @@ func TestRunStop(t *testing.T) {
 	}
 	// Every event read was hunted: one hit each, and the computers say
 	// where they came from.
-	if res.Events != 300+b.Stats.Records || res.Counts.Hits != int(res.Events) {
+	if res.Events != 300+b.Stats.Records || res.Counts.Hits != int(res.Events) || res.Totals().Records != res.Events {
 		t.Errorf("events %d, hits %d; want %d of each", res.Events, res.Counts.Hits, 300+b.Stats.Records)
 	}
 	if pc := res.Counts.PerComputer; pc["A"] != 300 || pc["B"] != int(b.Stats.Records) || pc["C"] != 0 {
