@@ -226,16 +226,18 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 		fmt.Fprintf(w, "\nHits per level\n")
 		for _, l := range lv {
 			if s.HitsPerLevel[l] > 0 {
-				fmt.Fprintf(w, "  %-13s %6d\n", orNone(l, "(no level)"), s.HitsPerLevel[l])
+				fmt.Fprintf(w, "  %-13s %6d\n", terminalSafe(orNone(l, "(no level)")), s.HitsPerLevel[l])
 			}
 		}
 		fmt.Fprintf(w, "\nRules with hits (by level, then hits)\n")
 		for _, r := range s.HitsPerRule {
-			fmt.Fprintf(w, "  %-13s %6d  %s [%s, %s]\n", orNone(r.Level, "(no level)"), r.Hits, r.Title, r.Engine, r.ID)
+			fmt.Fprintf(w, "  %-13s %6d  %s [%s, %s]\n", terminalSafe(orNone(r.Level, "(no level)")), r.Hits, terminalSafe(r.Title), r.Engine, terminalSafe(r.ID))
 		}
 		fmt.Fprintf(w, "\nHits per computer\n")
 		for _, c := range s.HitsPerComputer {
-			fmt.Fprintf(w, "  %6d  %s\n", c.Hits, orNone(c.Computer, "(no computer: KQL rows not tied to an event)"))
+			// Computer names are the logs': no escape sequence reaches
+			// the terminal.
+			fmt.Fprintf(w, "  %6d  %s\n", c.Hits, terminalSafe(orNone(c.Computer, "(no computer: KQL rows not tied to an event)")))
 		}
 	}
 	s.writeLeftOut(w)
