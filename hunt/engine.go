@@ -71,6 +71,13 @@ type Options struct {
 	// of bytes done and the total. It may be called from any worker, one
 	// call at a time.
 	Progress func(doneBytes, totalBytes int64)
+	// Stop, when closed, stops the reading but not the run: no file is
+	// opened and no unit started after it, a unit being decoded stops at
+	// its next event, and then the finishers run and the sink is closed as
+	// after a complete run, so the hits found so far are delivered.
+	// Result.Interrupted and FileReport.Unfinished say what was left
+	// unread. Nil never stops. (Cancelling ctx instead aborts the run.)
+	Stop <-chan struct{}
 }
 
 // FileReport accounts for one input file.
@@ -81,6 +88,9 @@ type FileReport struct {
 	Stats  parsers.Stats
 	Errors []*parsers.ParseError // every damaged unit, with file and offset
 	Err    error                 // final: the file (or one of its units) could not be read
+	// Unfinished is set when Options.Stop ended the reading before the
+	// file was read to its end (or opened at all).
+	Unfinished bool
 }
 
 // Result is what a hunt found and what it read. The hits themselves went to
@@ -90,35 +100,60 @@ type Result struct {
 	Events   int64
 	Counts   HitCounts
 	Duration time.Duration
+	// Interrupted is set when Options.Stop was closed before the workers
+	// were done: the files marked Unfinished were not read to their end.
+	Interrupted bool
 }
 
-// HitCounts counts the hits of a run. Hits, PerRule and PerLevel count the
-// hits that every filter kept, the ones sent to the sink; Filtered counts
-// those a filter dropped.
+// HitCounts counts the hits of a run. Hits, PerRule, PerLevel and
+// PerComputer count the hits that every filter kept, the ones sent to the
+// sink; Filtered counts those a filter dropped.
 type HitCounts struct {
 	Hits     int
 	Filtered int
 	PerRule  map[*Rule]int  // by the Rule the hit carries
 	PerLevel map[string]int // by Rule.Level, as the rule spells it
+	// PerComputer counts by the Computer of the hit's Event, as the event
+	// spells it; hits with no event (a KQL row built by summarize) count
+	// under "".
+	PerComputer map[string]int
 }
 
-// add counts one hit the filters kept.
-func (c *HitCounts) add(r *Rule, n int) {
+func (c *HitCounts) init() {
 	if c.PerRule == nil {
 		c.PerRule = map[*Rule]int{}
 		c.PerLevel = map[string]int{}
+		c.PerComputer = map[string]int{}
 	}
-	c.Hits += n
-	c.PerRule[r] += n
-	c.PerLevel[r.Level] += n
+}
+
+// add counts one hit the filters kept.
+func (c *HitCounts) add(h *Hit) {
+	c.init()
+	c.Hits++
+	c.PerRule[h.Rule]++
+	c.PerLevel[h.Rule.Level]++
+	computer := ""
+	if h.Event != nil {
+		computer = h.Event.Computer
+	}
+	c.PerComputer[computer]++
 }
 
 // merge adds o's counts to c.
 func (c *HitCounts) merge(o *HitCounts) {
-	for r, n := range o.PerRule {
-		c.add(r, n)
-	}
+	c.init()
+	c.Hits += o.Hits
 	c.Filtered += o.Filtered
+	for r, n := range o.PerRule {
+		c.PerRule[r] += n
+	}
+	for l, n := range o.PerLevel {
+		c.PerLevel[l] += n
+	}
+	for k, n := range o.PerComputer {
+		c.PerComputer[k] += n
+	}
 }
 
 // Totals sums the stats of every file.
@@ -141,7 +176,8 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	res := &Result{Files: make([]*FileReport, len(inputs)), Counts: HitCounts{PerRule: map[*Rule]int{}, PerLevel: map[string]int{}}}
+	res := &Result{Files: make([]*FileReport, len(inputs))}
+	res.Counts.init()
 	var total int64
 	for i, in := range inputs {
 		res.Files[i] = &FileReport{Path: in.Path, Kind: in.Kind, Size: in.Size}
@@ -168,6 +204,15 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	// thousands of descriptors, and releases each when its last unit is done.
 	produce := func(ctx context.Context, send func(unitJob) error) error {
 		for i, in := range inputs {
+			if stopped(opts.Stop) {
+				// The files not opened yet are left unread.
+				mu.Lock()
+				for _, fr := range res.Files[i:] {
+					fr.Unfinished = true
+				}
+				mu.Unlock()
+				return nil
+			}
 			units, release, err := in.Open()
 			if err != nil {
 				res.Files[i].Err = err
@@ -195,7 +240,18 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 					fileDone(i)
 				}
 			}
-			for _, u := range units {
+			for k, u := range units {
+				if stopped(opts.Stop) {
+					// The units not sent are done without being read, so
+					// the file is still released.
+					mu.Lock()
+					res.Files[i].Unfinished = true
+					mu.Unlock()
+					for range units[k:] {
+						done()
+					}
+					break
+				}
 				if err := send(unitJob{file: i, unit: u, done: done}); err != nil {
 					return err
 				}
@@ -213,9 +269,21 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 		hw := &hitWorker{opts: &opts}
 		onMatch := hw.match // one closure per worker, not per event
 		do := func(ctx context.Context, j unitJob) error {
+			if stopped(opts.Stop) {
+				// Handed out before the stop: left unread.
+				mu.Lock()
+				res.Files[j.file].Unfinished = true
+				mu.Unlock()
+				j.done()
+				return ctx.Err()
+			}
 			var errs []*parsers.ParseError
 			var n int64
 			emit := func(ev *parsers.Event) error {
+				if n&255 == 0 && stopped(opts.Stop) {
+					// Between two events: every event read was hunted.
+					return errStopped
+				}
 				n++
 				hw.ev, hw.kept = ev, nil
 				for _, m := range opts.Matchers {
@@ -240,6 +308,13 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 				// Not the unit's fault: the run stops.
 				err = nil
 			}
+			cut := errors.Is(err, errStopped)
+			if cut {
+				// Parsers count a record before they emit it: the one
+				// refused was not hunted, so it was not read.
+				err = nil
+				stats.Records = n
+			}
 			if errors.Is(err, errParserPanic) {
 				// The unit's own count is lost; what it emitted was hunted.
 				stats.Records = n
@@ -249,6 +324,7 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 			fr := res.Files[j.file]
 			fr.Stats.Add(stats)
 			fr.Errors = append(fr.Errors, errs...)
+			fr.Unfinished = fr.Unfinished || cut
 			if err != nil && !errors.Is(err, context.Canceled) {
 				fr.Err = errors.Join(fr.Err, err)
 			}
@@ -270,6 +346,7 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	if err := pool.Run(ctx, threads, produce, newWorker); err != nil {
 		return nil, err
 	}
+	res.Interrupted = stopped(opts.Stop)
 	for _, fr := range res.Files {
 		slices.SortFunc(fr.Errors, func(a, b *parsers.ParseError) int {
 			if a.Offset != b.Offset {
@@ -333,7 +410,7 @@ func deliver(opts *Options, c *HitCounts, h *Hit) error {
 			return nil
 		}
 	}
-	c.add(h.Rule, 1)
+	c.add(h)
 	if opts.Sink == nil {
 		return nil
 	}
@@ -350,7 +427,21 @@ func compareInt(a, b int64) int {
 	return 0
 }
 
-var errParserPanic = errors.New("parser panic")
+var (
+	errParserPanic = errors.New("parser panic")
+	// errStopped ends a unit's decoding when Options.Stop is closed.
+	errStopped = errors.New("hunt: reading stopped")
+)
+
+// stopped reports whether stop is closed; a nil stop never is.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
 
 // decodeSafely decodes one unit, turning a panic in a parser into an error
 // against that unit, so one bad unit never takes the whole run down. Our

@@ -179,3 +179,113 @@ func TestRunReportsReleaseErrors(t *testing.T) {
 		t.Fatalf("file report %+v", f)
 	}
 }
+
+// stopUnit emits n events with a computer name, every one a hit of needle
+// "cmd-0"; after its event at index closeAt it closes stop.
+type stopUnit struct {
+	path     string
+	n        int
+	closeAt  int
+	stop     chan struct{}
+	computer string
+}
+
+func (u stopUnit) Decode(emit parsers.EmitFunc, _ parsers.ReportFunc) (parsers.Stats, error) {
+	var st parsers.Stats
+	ev := &parsers.Event{}
+	for i := 0; i < u.n; i++ {
+		*ev = parsers.Event{Time: time.Date(2024, 1, 1, 0, 0, 0, i, time.UTC), Computer: u.computer,
+			RecordID: uint64(i + 1), Source: parsers.Source{Path: u.path, Offset: int64(i)}, Fields: ev.Fields[:0]}
+		ev.Add("CommandLine", "cmd-0")
+		st.Records++ // before the emit, as the parsers count
+		if err := emit(ev); err != nil {
+			return st, err
+		}
+		if i == u.closeAt {
+			close(u.stop)
+		}
+	}
+	return st, nil
+}
+
+type closeCounter struct {
+	SortingSink
+	closed int
+}
+
+func (c *closeCounter) Close() error { c.closed++; return c.SortingSink.Close() }
+
+type finishCounter struct{ n int }
+
+func (f *finishCounter) Finish(_ context.Context, emit func(*Hit) error) error {
+	f.n++
+	return nil
+}
+
+// TestRunStop: closing Options.Stop stops the reading between two events;
+// the events read were hunted, the finishers run, the sink is closed, and
+// the files left unread, or read in part, say so.
+func TestRunStop(t *testing.T) {
+	stop := make(chan struct{})
+	one := func(path string, u parsers.Unit) Input {
+		return Input{Path: path, Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
+			return []parsers.Unit{u}, func() error { return nil }, nil
+		}}
+	}
+	ins := []Input{
+		one("a", stopUnit{path: "a", n: 300, closeAt: -1, computer: "A"}),
+		one("b", stopUnit{path: "b", n: 5000, closeAt: 10, stop: stop, computer: "B"}),
+		one("c", stopUnit{path: "c", n: 300, closeAt: -1, computer: "C"}),
+	}
+	sink := &closeCounter{}
+	fin := &finishCounter{}
+	res, err := Run(context.Background(), ins, Options{Threads: 1, Stop: stop, Sink: sink,
+		Matchers: []Matcher{needle{&Rule{ID: "cmd-0", Level: "high"}}}, Finishers: []Finisher{fin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || sink.closed != 1 || fin.n != 1 {
+		t.Fatalf("interrupted %v, sink closed %d times, finisher ran %d times", res.Interrupted, sink.closed, fin.n)
+	}
+	a, b, c := res.Files[0], res.Files[1], res.Files[2]
+	if a.Unfinished || a.Stats.Records != 300 {
+		t.Errorf("a: unfinished %v, %d records; want read whole, 300", a.Unfinished, a.Stats.Records)
+	}
+	if !b.Unfinished || b.Stats.Records <= 10 || b.Stats.Records >= 5000 {
+		t.Errorf("b: unfinished %v, %d records; want cut after the 11th of 5000", b.Unfinished, b.Stats.Records)
+	}
+	if !c.Unfinished || c.Stats.Records != 0 {
+		t.Errorf("c: unfinished %v, %d records; want not read", c.Unfinished, c.Stats.Records)
+	}
+	// Every event read was hunted: one hit each, and the computers say
+	// where they came from.
+	if res.Events != 300+b.Stats.Records || res.Counts.Hits != int(res.Events) || res.Totals().Records != res.Events {
+		t.Errorf("events %d, hits %d; want %d of each", res.Events, res.Counts.Hits, 300+b.Stats.Records)
+	}
+	if pc := res.Counts.PerComputer; pc["A"] != 300 || pc["B"] != int(b.Stats.Records) || pc["C"] != 0 {
+		t.Errorf("per computer %v", pc)
+	}
+}
+
+// TestRunCountsPerComputer: the counts per computer add up over workers,
+// and the filtered hits are not counted.
+func TestRunCountsPerComputer(t *testing.T) {
+	var ins []Input
+	for i, comp := range []string{"X", "Y", "X", ""} {
+		u := stopUnit{path: fmt.Sprint(i), n: 10 * (i + 1), closeAt: -1, computer: comp}
+		ins = append(ins, Input{Path: u.path, Open: func() ([]parsers.Unit, func() error, error) {
+			return []parsers.Unit{u}, nil, nil
+		}})
+	}
+	odd := HitFilterFunc(func(h *Hit) bool { return h.Event.RecordID%2 == 0 })
+	res, err := Run(context.Background(), ins, Options{Threads: 3, Filters: []HitFilter{odd},
+		Matchers: []Matcher{needle{&Rule{ID: "cmd-0", Level: "low"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Units of 10, 20, 30 and 40 events; half of each kept.
+	want := map[string]int{"X": 5 + 15, "Y": 10, "": 20}
+	if fmt.Sprint(res.Counts.PerComputer) != fmt.Sprint(want) || res.Counts.Filtered != 50 || res.Counts.PerLevel["low"] != 50 {
+		t.Fatalf("per computer %v (want %v), filtered %d, low %d", res.Counts.PerComputer, want, res.Counts.Filtered, res.Counts.PerLevel["low"])
+	}
+}

@@ -26,7 +26,7 @@ Examples:
 `
 
 func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("dump", dumpSynopsis, stderr)
+	fs := newFlagSet("dump", dumpSynopsis, stdout)
 	format := fs.String("format", "xml", "output `format`: xml or jsonl")
 	threads := fs.Int("threads", 0, "decode chunks on `N` threads (default: all cores)")
 	carve := fs.Bool("carve", false, "also recover records from slack and unallocated chunk space")

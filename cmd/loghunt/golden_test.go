@@ -33,22 +33,33 @@ var update = flag.Bool("update", false, "rewrite the golden files of the golden 
 type goldenCase struct {
 	name string
 	args []string
+	con  *console // nil: no terminal
 }
 
 func goldenSampleCases() []goldenCase {
 	cases := []goldenCase{
-		{"hunt-table", []string{"hunt", "samples"}},
-		{"hunt-table-stats", []string{"hunt", "--stats", "samples"}},
-		{"hunt-csv", []string{"hunt", "--format", "csv", "samples"}},
-		{"hunt-jsonl", []string{"hunt", "--format", "jsonl", "samples"}},
-		{"hunt-summary-json", []string{"hunt", "-q", "--summary-json", "{tmp}", "samples"}},
-		{"hunt-all-matches-high", []string{"hunt", "--all-matches", "--min-level", "high", "samples"}},
-		{"hunt-no-kql", []string{"hunt", "--no-kql", "samples"}},
-		{"rules-check-bundled", []string{"rules", "check", "--bundled", "-v"}},
+		{name: "hunt-table", args: []string{"hunt", "samples"}},
+		{name: "hunt-table-stats", args: []string{"hunt", "--stats", "samples"}},
+		{name: "hunt-csv", args: []string{"hunt", "--format", "csv", "samples"}},
+		{name: "hunt-jsonl", args: []string{"hunt", "--format", "jsonl", "samples"}},
+		{name: "hunt-summary-json", args: []string{"hunt", "-q", "--summary-json", "{tmp}", "samples"}},
+		{name: "hunt-all-matches-high", args: []string{"hunt", "--all-matches", "--min-level", "high", "samples"}},
+		{name: "hunt-no-kql", args: []string{"hunt", "--no-kql", "samples"}},
+		{name: "rules-check-bundled", args: []string{"rules", "check", "--bundled", "-v"}},
+		// A terminal of 100 columns, without and with colour, and --wide
+		// on it.
+		{name: "hunt-table-100", args: []string{"hunt", "samples"}, con: &console{width: 100}},
+		{name: "hunt-table-100-color", args: []string{"hunt", "samples"}, con: &console{width: 100, color: true}},
+		{name: "hunt-table-100-wide", args: []string{"hunt", "--wide", "--no-kql", "samples"}, con: &console{width: 100}},
+		// Formula injection in computer names and a command line (a
+		// fixture, not a sample): neutralised, and raw.
+		{name: "hunt-csv-injection", args: []string{"hunt", "--format", "csv", "cmd/loghunt/testdata/injection"}},
+		{name: "hunt-csv-injection-raw", args: []string{"hunt", "--format", "csv", "--csv-raw", "cmd/loghunt/testdata/injection"}},
+		{name: "hunt-jsonl-injection", args: []string{"hunt", "-q", "--format", "jsonl", "cmd/loghunt/testdata/injection"}},
 	}
 	for _, q := range foundingQueries() {
-		cases = append(cases, goldenCase{"kql-" + strings.TrimSuffix(q, ".yaml"),
-			[]string{"kql", "-f", filepath.Join("rulepacks", "kql", q), "samples"}})
+		cases = append(cases, goldenCase{name: "kql-" + strings.TrimSuffix(q, ".yaml"),
+			args: []string{"kql", "-f", filepath.Join("rulepacks", "kql", q), "samples"}})
 	}
 	return cases
 }
@@ -57,15 +68,15 @@ func goldenCorpusCases(sharedRel string) []goldenCase {
 	rules := filepath.Join(sharedRel, "sigma", "rules")
 	corpus := filepath.Join(sharedRel, "corpora", "evtx")
 	cases := []goldenCase{
-		{"corpus-hunt-table", []string{"hunt", "--stats", "-r", rules, corpus}},
-		{"corpus-hunt-csv", []string{"hunt", "--format", "csv", "-r", rules, corpus}},
-		{"corpus-hunt-jsonl", []string{"hunt", "-q", "--format", "jsonl", "-r", rules, corpus}},
-		{"corpus-hunt-summary-json", []string{"hunt", "-q", "--format", "jsonl", "-o", os.DevNull, "--summary-json", "{tmp}", "-r", rules, corpus}},
-		{"corpus-rules-check", []string{"rules", "check", rules}},
+		{name: "corpus-hunt-table", args: []string{"hunt", "--stats", "-r", rules, corpus}},
+		{name: "corpus-hunt-csv", args: []string{"hunt", "--format", "csv", "-r", rules, corpus}},
+		{name: "corpus-hunt-jsonl", args: []string{"hunt", "-q", "--format", "jsonl", "-r", rules, corpus}},
+		{name: "corpus-hunt-summary-json", args: []string{"hunt", "-q", "--format", "jsonl", "-o", os.DevNull, "--summary-json", "{tmp}", "-r", rules, corpus}},
+		{name: "corpus-rules-check", args: []string{"rules", "check", rules}},
 	}
 	for _, q := range foundingQueries() {
-		cases = append(cases, goldenCase{"corpus-kql-" + strings.TrimSuffix(q, ".yaml"),
-			[]string{"kql", "-f", filepath.Join("rulepacks", "kql", q), corpus}})
+		cases = append(cases, goldenCase{name: "corpus-kql-" + strings.TrimSuffix(q, ".yaml"),
+			args: []string{"kql", "-f", filepath.Join("rulepacks", "kql", q), corpus}})
 	}
 	return cases
 }
@@ -92,7 +103,11 @@ func runGolden(t *testing.T, c goldenCase) []byte {
 		}
 	}
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	con := c.con
+	if con == nil {
+		con = &console{}
+	}
+	code := runConsole(context.Background(), args, &out, &errb, con)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "$ loghunt %s\nexit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(c.args, " "), code, out.String(), errb.String())
 	if data, err := os.ReadFile(tmp); err == nil {

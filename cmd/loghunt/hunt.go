@@ -14,6 +14,7 @@ import (
 	"github.com/loghunt/loghunt/hunt/app"
 	"github.com/loghunt/loghunt/hunt/output"
 	"github.com/loghunt/loghunt/hunt/rules"
+	"github.com/loghunt/loghunt/parsers/input"
 )
 
 const huntSynopsis = `Usage: loghunt hunt [flags] PATH...
@@ -30,6 +31,13 @@ Examples:
 
 // huntFlags are the flags shared by hunt and kql.
 type huntFlags struct {
+	// Output and exit status (the "output" group of register).
+	wide      bool // --wide: whole table lines on a terminal too
+	csvRaw    bool // --csv-raw: no formula neutralisation
+	failOnHit bool // --fail-on-hit: exit 3 when any hit is found
+
+	con *console // the process's terminal and interrupt; never nil after register
+
 	rules      []string
 	noBundled  bool
 	noKQL      bool
@@ -40,17 +48,23 @@ type huntFlags struct {
 	stats      bool
 	summary    string
 	quiet      bool
-	carve      bool
-	now        string
-	minLevel   string
-	status     []string
-	tags       []string
-	exclude    []string
-	expandFile string
-	window     timeFlags
+	// requireRules: a run with no rule loaded is an error (hunt; kql
+	// brings its query).
+	requireRules bool
+	carve        bool
+	now          string
+	minLevel     string
+	status       []string
+	tags         []string
+	exclude      []string
+	expandFile   string
+	window       timeFlags
 }
 
 func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
+	if f.con == nil {
+		f.con = &console{}
+	}
 	if withRules {
 		fs.Var(listFlag{vals: &f.rules}, "r", "add Sigma or KQL rules from `PATH` (a file, or a directory read recursively); repeatable")
 		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r `PATH`")
@@ -63,12 +77,20 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 		fs.Var(listFlag{vals: &f.exclude, split: true}, "exclude-rule", "leave out the rules with these `ids`; repeatable or comma-separated")
 		fs.StringVar(&f.expandFile, "expand", "", "Sigma placeholder values for the expand modifier from a YAML `file` (name: [values])")
 	}
+	// Output and exit status.
 	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
+	fs.StringVar(&f.out, "output", "", "same as -o `FILE`")
+	fs.BoolVar(&f.wide, "wide", false, "on a terminal, print whole table lines instead of fitting its width")
+	fs.BoolVar(&f.csvRaw, "csv-raw", false, "write CSV cells as they are: no ' before a cell that starts with = + - @ tab or CR")
+	if withRules {
+		fs.BoolVar(&f.failOnHit, "fail-on-hit", false, "exit with status 3 when any hit is found")
+	}
+
 	fs.StringVar(&f.format, "format", "", "output `format`: table, csv or jsonl (default: from -o's extension, else table)")
 	fs.IntVar(&f.threads, "threads", 0, "number of worker threads, `N` (default: all cores)")
 	fs.BoolVar(&f.stats, "stats", false, "print records parsed/recovered/failed per file in the summary")
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
-	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary on the terminal")
+	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary; inputs not read and rules not loaded are still printed on stderr")
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
 	fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
 	f.window.register(fs, withRules)
@@ -113,9 +135,9 @@ func (f *huntFlags) validate(paths []string) error {
 	return nil
 }
 
-func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f huntFlags
-	fs := newFlagSet("hunt", huntSynopsis, stderr)
+func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *console) error {
+	f := huntFlags{con: con}
+	fs := newFlagSet("hunt", huntSynopsis, stdout)
 	f.register(fs, true)
 	paths, err := parseArgs(fs, args)
 	if err != nil {
@@ -125,9 +147,12 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	f.requireRules = true
 	// The engine's hits are sorted in memory and written when the run is
-	// complete.
-	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: output.Options{Location: cfg.Zone}}
+	// complete, or stopped by the first Ctrl-C.
+	opts := f.outputOptions(format)
+	opts.Location = cfg.Zone
+	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: opts}
 	plan, res, err := f.run(ctx, cfg, stderr, hunt.NewSortingSink(out.WriteHit))
 	if err != nil {
 		out.abort()
@@ -143,7 +168,91 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.out == "" && format != output.Table {
 		sw = stderr
 	}
-	return writeSummary(sw, &f, sum)
+	if err := writeSummary(sw, &f, sum); err != nil {
+		return err
+	}
+	return f.exitStatus(stderr, sum)
+}
+
+// outputOptions are the writers' options: on a terminal (and no -o), the
+// table fits its width unless --wide, and is coloured unless NO_COLOR.
+func (f *huntFlags) outputOptions(format output.Format) output.Options {
+	o := output.Options{CSVRaw: f.csvRaw}
+	if f.out == "" && format == output.Table {
+		if !f.wide {
+			o.Width = f.con.width
+		}
+		o.Color = f.con.color
+	}
+	return o
+}
+
+// exitStatus is the end of a run that wrote everything: interrupted (130),
+// an input or rule left unread (1, each named on stderr with -q, where the
+// summary does not show it), a hit with --fail-on-hit (3), or success.
+func (f *huntFlags) exitStatus(stderr io.Writer, sum *output.Summary) error {
+	unread := unreadInputs(sum)
+	if f.quiet {
+		for _, u := range unread {
+			fmt.Fprintf(stderr, "loghunt: input not read: %s\n", u)
+		}
+		for _, r := range sum.RulesOff {
+			fmt.Fprintf(stderr, "loghunt: rule not loaded: %v\n", r)
+		}
+	}
+	switch {
+	case sum.Interrupted:
+		return &statusError{code: exitInterrupted, msg: "interrupted: the hits found so far were written"}
+	case len(unread) > 0 || len(sum.RulesOff) > 0:
+		return fmt.Errorf("the run completed, but %s (listed above)", incomplete(len(unread), len(sum.RulesOff)))
+	case f.failOnHit && sum.HitsTotal > 0:
+		return &statusError{code: exitHits}
+	}
+	return nil
+}
+
+func incomplete(inputs, rules int) string {
+	var parts []string
+	if inputs > 0 {
+		parts = append(parts, plural(inputs, "input was", "inputs were")+" not read")
+	}
+	if rules > 0 {
+		parts = append(parts, plural(rules, "rule", "rules")+" did not load")
+	}
+	return strings.Join(parts, " and ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// unreadInputs are the inputs that could not be read: a path that does not
+// open, a file whose reading failed, an archive member refused (a bomb, an
+// encrypted member). A file that is not a log (a README beside the logs),
+// empty, or met twice is no failure.
+func unreadInputs(sum *output.Summary) []string {
+	var out []string
+	for _, sk := range sum.Skipped {
+		switch {
+		case errors.Is(sk.Err, input.ErrUnknownType), errors.Is(sk.Err, input.ErrEmpty),
+			errors.Is(sk.Err, input.ErrNotRegular), errors.Is(sk.Err, input.ErrDuplicate),
+			errors.Is(sk.Err, input.ErrLoop):
+			continue
+		case sk.Err == nil && sk.Reason != "":
+			// A reason without a cause: nothing failed to read.
+			continue
+		}
+		out = append(out, sk.Path+": "+sk.Why())
+	}
+	for _, fs := range sum.PerFile {
+		if fs.Error != "" {
+			out = append(out, fs.Path+": "+fs.Error)
+		}
+	}
+	return out
 }
 
 // prepare validates the flags and paths and returns the output format and
@@ -178,15 +287,54 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, s
 		}
 		return nil, nil, fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(cfg.Paths, ", "), strings.Join(why, "; "))
 	}
+	if f.requireRules {
+		if err := noRuleLoaded(plan); err != nil {
+			return nil, nil, err
+		}
+	}
 	plan.Options.Sink = sink
+	plan.Options.Stop = f.con.interrupt
 	var bar *progress
 	if !f.quiet {
 		bar = newProgress(stderr, plan.TotalBytes())
-		plan.Options.Progress = bar.set
+	}
+	if bar != nil || f.con.onProgress != nil {
+		plan.Options.Progress = func(done, total int64) {
+			bar.set(done, total)
+			if f.con.onProgress != nil {
+				f.con.onProgress(done, total)
+			}
+		}
 	}
 	res, err := plan.Run(ctx)
 	bar.finish()
 	return plan, res, err
+}
+
+// noRuleLoaded fails a hunt that has no rule to run: "No hits." would
+// say the evidence is clean when nothing looked at it.
+func noRuleLoaded(p *app.Plan) error {
+	n := len(p.KQLRules)
+	if r := p.SigmaReport; r != nil {
+		n += r.Detection + r.Correlation
+	}
+	if n > 0 {
+		return nil
+	}
+	var failed []string
+	if r := p.SigmaReport; r != nil {
+		for _, e := range r.Failed {
+			failed = append(failed, fmt.Sprintf("%s: %v", e.Path, e.Err))
+		}
+	}
+	for _, k := range p.KQLFailed {
+		failed = append(failed, k.Error())
+	}
+	msg := fmt.Sprintf("no rule loaded (%d did not load, %d deselected)", len(failed), p.Deselected)
+	if len(failed) > 0 {
+		msg += ":\n  " + strings.Join(failed, "\n  ")
+	}
+	return errors.New(msg)
 }
 
 // config turns flags into the engine's configuration.
@@ -243,7 +391,7 @@ func (o *hitOutput) open() error {
 		}
 		o.fh, dst = fh, fh
 	}
-	w, err := output.NewWriterOptions(dst, o.format, o.opts)
+	w, err := output.NewWriter(dst, o.format, o.opts)
 	if err != nil {
 		o.abort()
 		return err

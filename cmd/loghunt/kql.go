@@ -25,10 +25,10 @@ Examples:
   loghunt kql -f hunt.kql --now 2024-05-01T00:00:00Z -o rows.csv logs/
 `
 
-func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f huntFlags
+func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer, con *console) error {
+	f := huntFlags{con: con}
 	var file string
-	fs := newFlagSet("kql", kqlSynopsis, stderr)
+	fs := newFlagSet("kql", kqlSynopsis, stdout)
 	f.register(fs, false)
 	fs.StringVar(&file, "f", "", "read the query from `FILE` (.kql text, or Sentinel hunting YAML with a query)")
 	pos, err := parseArgs(fs, args)
@@ -97,7 +97,7 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		w = fh
 	}
-	if err := output.WriteResult(w, format, t, kqlhunt.FormatCell); err != nil {
+	if err := output.WriteResult(w, format, t, kqlhunt.FormatCell, output.Options{CSVRaw: f.csvRaw}); err != nil {
 		if fh != nil {
 			fh.Close()
 		}

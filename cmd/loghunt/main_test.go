@@ -236,9 +236,11 @@ func TestHelp(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "hunt") || !strings.Contains(out, "kql") {
 		t.Fatalf("help: %d %q", code, out)
 	}
-	code, _, errOut := runCLI(t, "hunt", "-h")
-	if code != 0 || !strings.Contains(errOut, "--rules") && !strings.Contains(errOut, "-rules") {
-		t.Fatalf("hunt -h: %d %q", code, errOut)
+	// -h is asked for: on stdout, so "loghunt hunt -h | less" works, with
+	// the long flags as they are typed.
+	code, out, errOut := runCLI(t, "hunt", "-h")
+	if code != 0 || errOut != "" || !strings.Contains(out, "\n  --rules PATH\n") || !strings.Contains(out, "\n  -r PATH\n") || !strings.Contains(out, "\n  --fail-on-hit\n") {
+		t.Fatalf("hunt -h: %d %q %q", code, out, errOut)
 	}
 }
 

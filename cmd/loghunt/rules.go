@@ -37,7 +37,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if args[0] == "check" {
 		args = args[1:]
 	}
-	fs := newFlagSet("rules check", rulesSynopsis, stderr)
+	fs := newFlagSet("rules check", rulesSynopsis, stdout)
 	bundled := fs.Bool("bundled", false, "also check the rules embedded in loghunt")
 	verbose := fs.Bool("v", false, "list every loaded rule too")
 	noFieldWarn := fs.Bool("no-field-warnings", false, "do not list the rules that name fields some of their event sources lack (the summary still counts them)")

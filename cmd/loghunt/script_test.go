@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -20,12 +17,7 @@ import (
 // as the test binary, it runs every test of the package as usual.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"loghunt": func() {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-			stop()
-			os.Exit(code)
-		},
+		"loghunt": func() { os.Exit(mainProcess(os.Args[1:])) },
 	})
 }
 

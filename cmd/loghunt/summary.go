@@ -6,6 +6,7 @@ import (
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/app"
 	"github.com/loghunt/loghunt/hunt/output"
+	"github.com/loghunt/loghunt/hunt/sigma"
 )
 
 // buildSummary accounts for a run: the engine's file reports plus what the
@@ -24,9 +25,18 @@ func buildSummary(p *app.Plan, res *hunt.Result) *output.Summary {
 		for _, e := range r.Failed {
 			s.RulesOff = append(s.RulesOff, hunt.Skipped{Path: e.Path, Line: e.Line, Column: e.Column, RuleID: e.RuleID, Reason: e.Err.Error(), Err: e.Err})
 		}
+		// Field-availability warnings are counted, not listed: "rules
+		// check" lists them.
+		fieldRules := map[string]bool{}
 		for _, n := range r.Warnings {
+			if sigma.IsFieldGap(n) {
+				s.FieldWarnings++
+				fieldRules[n.Path+"\x00"+n.RuleID] = true
+				continue
+			}
 			s.Warnings = append(s.Warnings, fmt.Sprintf("rule %s (%s): %s", n.Title, n.Path, n.Text))
 		}
+		s.FieldWarningRules = len(fieldRules)
 	}
 	if len(p.KQLRules) > 0 {
 		s.RulesLoaded["kql"] = len(p.KQLRules)

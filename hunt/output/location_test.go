@@ -33,7 +33,7 @@ func dstHits() []*hunt.Hit {
 func writeIn(t *testing.T, f Format, loc *time.Location, hits []*hunt.Hit) string {
 	t.Helper()
 	var b bytes.Buffer
-	w, err := NewWriterOptions(&b, f, Options{Location: loc})
+	w, err := NewWriter(&b, f, Options{Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@
 package output
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
@@ -57,32 +57,42 @@ type Writer interface {
 	Close(s *Summary) error
 }
 
-// Options configure a Writer. The zero value writes times in UTC.
+// Options configure the writers. The zero value writes times in UTC, full
+// table lines without colour, and neutralised CSV.
 type Options struct {
 	// Location is the zone timestamps are written in, with their offset
 	// (CSV and JSONL: RFC 3339; the table names the zone in its header
 	// and writes the offset on each row); nil means UTC.
 	Location *time.Location
+	// Width is the table's width in columns (runes): the rule title,
+	// source and details columns are cut, with an ellipsis, so that each
+	// line fits; time, level, computer and event ID are never cut. 0 means
+	// no limit: every cell is written whole.
+	Width int
+	// Color colours each table row by its rule's level with ANSI escape
+	// sequences (critical bold red, high red, medium yellow, low green).
+	Color bool
+	// CSVRaw writes CSV cells as they are. By default a cell that begins
+	// with '=', '+', '-', '@', a tab or a carriage return is prefixed with
+	// a single quote, so that a spreadsheet shows it as text instead of
+	// running it as a formula (OWASP's advice against CSV injection):
+	// computer names and command lines come from the logs, which an
+	// attacker may write. JSON Lines is never altered.
+	CSVRaw bool
 }
 
-// NewWriter returns the Writer of format f writing to w, with the zero
-// Options. An unknown format is an error: ParseFormat's values, not the
-// zero Format, are formats.
-func NewWriter(w io.Writer, f Format) (Writer, error) {
-	return NewWriterOptions(w, f, Options{})
-}
-
-// NewWriterOptions is NewWriter with options.
-func NewWriterOptions(w io.Writer, f Format, o Options) (Writer, error) {
-	loc := o.Location
+// NewWriter returns the Writer of format f writing to w. An unknown format
+// is an error: ParseFormat's values, not the zero Format, are formats.
+func NewWriter(w io.Writer, f Format, opts Options) (Writer, error) {
+	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	switch f {
 	case Table:
-		return &tableWriter{w: w, loc: loc}, nil
+		return &tableWriter{w: w, opts: opts, loc: loc}, nil
 	case CSV:
-		return &csvWriter{w: csv.NewWriter(w), loc: loc}, nil
+		return &csvWriter{w: csv.NewWriter(w), raw: opts.CSVRaw, loc: loc}, nil
 	case JSONL:
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
@@ -183,6 +193,7 @@ var CSVHeader = []string{
 type csvWriter struct {
 	w      *csv.Writer
 	loc    *time.Location
+	raw    bool // Options.CSVRaw
 	header bool // written
 	rec    []string
 }
@@ -218,7 +229,27 @@ func (c *csvWriter) WriteHit(h *hunt.Hit) error {
 		h.Rule.Level, h.Rule.Engine, ev.Source.Path, off, line, strconv.FormatBool(ev.Flags&parsers.Recovered != 0),
 		matchedSearches(h), strings.Join(Details(h), " | "),
 	)
+	if !c.raw {
+		for i, v := range c.rec {
+			c.rec[i] = CSVCell(v)
+		}
+	}
 	return c.w.Write(c.rec)
+}
+
+// CSVCell neutralises a cell a spreadsheet would read as a formula: one
+// that begins with '=', '+', '-', '@', a tab or a carriage return gets a
+// leading single quote, as OWASP advises against CSV injection. Other
+// cells are returned as they are.
+func CSVCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 // Close implements Writer: it writes the header if no hit did, and flushes.
@@ -343,19 +374,36 @@ func jsonOf(h *hunt.Hit, loc *time.Location) *jsonHit {
 // tableWriter writes a readable table of hits, or "No hits.". The columns
 // are aligned over all rows, so it holds the table until Close.
 type tableWriter struct {
-	w   io.Writer
-	loc *time.Location
-	tw  *tabwriter.Writer // nil until the first hit
+	w    io.Writer
+	opts Options
+	loc  *time.Location
+	rows []tableRow
 }
+
+// tableRow is one hit's cells, already made safe for a terminal.
+type tableRow struct {
+	level string // the rule's level, for the colour
+	cells [tableCols]string
+}
+
+const tableCols = 7
+
+// header is the table's header row; the time column names the zone.
+func (t *tableWriter) header() [tableCols]string {
+	return [tableCols]string{"TIME (" + ZoneName(t.loc) + ")", "LEVEL", "RULE", "COMPUTER", "EVENT", "SOURCE", "DETAILS"}
+}
+
+// tableShrinks are the columns that are cut to fit the width, with their
+// weight in sharing the room left: rule title 1, source 1, details 2.
+// Time, level, computer and event ID stay whole.
+var tableShrinks = [tableCols]int{2: 1, 5: 1, 6: 2}
+
+// tableSource is the source column, which is cut at its start: the file
+// name and offset at its end say more than the folders.
+const tableSource = 5
 
 // WriteHit implements Writer.
 func (t *tableWriter) WriteHit(h *hunt.Hit) error {
-	tw := t.tw
-	if tw == nil {
-		tw = tabwriter.NewWriter(t.w, 0, 4, 2, ' ', 0)
-		t.tw = tw
-		fmt.Fprintf(tw, "TIME (%s)\tLEVEL\tRULE\tCOMPUTER\tEVENT\tSOURCE\tDETAILS\n", ZoneName(t.loc))
-	}
 	computer, event, src := "", "", ""
 	if ev := h.Event; ev != nil {
 		computer = ev.Computer
@@ -371,18 +419,179 @@ func (t *tableWriter) WriteHit(h *hunt.Hit) error {
 	if !h.Time.IsZero() {
 		ts = tableTime(h.Time, t.loc)
 	}
-	_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts, h.Rule.Level, h.Rule.Title, computer, event, src,
-		clip(strings.Join(Details(h), " | "), 160))
-	return err
+	r := tableRow{level: h.Rule.Level, cells: [tableCols]string{ts, h.Rule.Level, h.Rule.Title, computer, event, src,
+		strings.Join(Details(h), " | ")}}
+	for i, c := range r.cells {
+		r.cells[i] = terminalSafe(c)
+	}
+	t.rows = append(t.rows, r)
+	return nil
 }
 
 // Close implements Writer: it writes the aligned table, or "No hits.".
 func (t *tableWriter) Close(*Summary) error {
-	if t.tw == nil {
+	if len(t.rows) == 0 {
 		_, err := fmt.Fprintln(t.w, "No hits.")
 		return err
 	}
-	return t.tw.Flush()
+	widths := t.widths()
+	bw := bufio.NewWriter(t.w)
+	t.writeRow(bw, widths, t.header(), "")
+	for i := range t.rows {
+		t.writeRow(bw, widths, t.rows[i].cells, t.rows[i].level)
+		t.rows[i] = tableRow{}
+	}
+	t.rows = nil
+	return bw.Flush()
+}
+
+// tableGap is the space between two columns.
+const tableGap = 2
+
+// widths returns the width of each column: its widest cell, then, when the
+// line is wider than Options.Width, the cut columns share what the others
+// leave, the narrow ones first keeping their whole width.
+func (t *tableWriter) widths() [tableCols]int {
+	var w [tableCols]int
+	header := t.header()
+	for i, c := range header {
+		w[i] = utf8.RuneCountInString(c)
+	}
+	for _, r := range t.rows {
+		for i, c := range r.cells {
+			w[i] = max(w[i], utf8.RuneCountInString(c))
+		}
+	}
+	if t.opts.Width <= 0 {
+		return w
+	}
+	avail := t.opts.Width - tableGap*(tableCols-1)
+	var cut []int
+	need, weights := 0, 0
+	for i := range w {
+		if tableShrinks[i] > 0 {
+			cut = append(cut, i)
+			need += w[i]
+			weights += tableShrinks[i]
+		} else {
+			avail -= w[i]
+		}
+	}
+	if need <= avail {
+		return w
+	}
+	// The columns narrower than their share keep their width, the
+	// narrowest (for its weight) first; the rest share what is left.
+	slices.SortStableFunc(cut, func(a, b int) int { return w[a]*tableShrinks[b] - w[b]*tableShrinks[a] })
+	for _, i := range cut {
+		share := max(avail, 0) * tableShrinks[i] / weights
+		// Never narrower than the header: when even that does not fit,
+		// the line is wider than Options.Width.
+		w[i] = min(w[i], max(share, utf8.RuneCountInString(header[i])))
+		avail -= w[i]
+		weights -= tableShrinks[i]
+	}
+	return w
+}
+
+// levelColors are the SGR parameters of each level's rows.
+var levelColors = map[string]string{
+	"critical": "1;31",
+	"high":     "31",
+	"medium":   "33",
+	"low":      "32",
+}
+
+func (t *tableWriter) writeRow(b *bufio.Writer, widths [tableCols]int, cells [tableCols]string, level string) {
+	color := ""
+	if t.opts.Color {
+		color = levelColors[strings.ToLower(level)]
+	}
+	if color != "" {
+		b.WriteString("\x1b[" + color + "m")
+	}
+	for i, c := range cells {
+		if i == tableSource {
+			c = ellipsisStart(c, widths[i])
+		} else {
+			c = ellipsis(c, widths[i])
+		}
+		b.WriteString(c)
+		if i < tableCols-1 {
+			b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+tableGap))
+		}
+	}
+	if color != "" {
+		b.WriteString("\x1b[0m")
+	}
+	b.WriteByte('\n')
+}
+
+// ellipsis cuts s to n runes, the last of them "…", when it is longer.
+func ellipsis(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	k := 0
+	for i := range s {
+		if k == n-1 {
+			return s[:i] + "…"
+		}
+		k++
+	}
+	return s
+}
+
+// ellipsisStart cuts s to n runes, the first of them "…", when it is
+// longer.
+func ellipsisStart(s string, n int) string {
+	k := utf8.RuneCountInString(s)
+	if k <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	drop := k - (n - 1)
+	for i := range s {
+		if drop == 0 {
+			return "…" + s[i:]
+		}
+		drop--
+	}
+	return "…"
+}
+
+// terminalSafe makes a cell safe to print on a terminal: log values are
+// the attacker's, and an escape sequence in a computer name must not
+// drive the analyst's terminal. Tabs and line breaks become spaces; other
+// control characters and invalid UTF-8 become U+FFFD.
+func terminalSafe(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // tableTime writes t to the millisecond; outside UTC with its offset, since
@@ -395,7 +604,7 @@ func tableTime(t time.Time, loc *time.Location) string {
 }
 
 func clip(s string, n int) string {
-	s = strings.NewReplacer("\t", " ", "\r", " ", "\n", " ").Replace(s)
+	s = terminalSafe(s)
 	if len(s) <= n {
 		return s
 	}

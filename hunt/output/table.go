@@ -16,13 +16,19 @@ type FormatCellFunc func(any) string
 
 // WriteResult writes a KQL result table: aligned columns (Table), a CSV file
 // with a header row, or one JSON object per row. Cells are rendered by cell.
-func WriteResult(w io.Writer, f Format, t *value.Table, cell FormatCellFunc) error {
+// CSV cells are neutralised as for hits unless opts.CSVRaw (see Options);
+// the other options are for hits only.
+func WriteResult(w io.Writer, f Format, t *value.Table, cell FormatCellFunc, opts Options) error {
 	switch f {
 	case CSV:
 		cw := csv.NewWriter(w)
+		safe := func(s string) string { return s }
+		if !opts.CSVRaw {
+			safe = CSVCell
+		}
 		head := make([]string, len(t.Columns))
 		for i, c := range t.Columns {
-			head[i] = c.Name
+			head[i] = safe(c.Name)
 		}
 		if err := cw.Write(head); err != nil {
 			return err
@@ -30,7 +36,7 @@ func WriteResult(w io.Writer, f Format, t *value.Table, cell FormatCellFunc) err
 		rec := make([]string, len(t.Columns))
 		for _, row := range t.Rows {
 			for i := range rec {
-				rec[i] = cellAt(row, i, cell)
+				rec[i] = safe(cellAt(row, i, cell))
 			}
 			if err := cw.Write(rec); err != nil {
 				return err

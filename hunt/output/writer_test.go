@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // writeAll writes hits through the Writer of format f and closes it.
 func writeAll(t *testing.T, w io.Writer, f Format, hits []*hunt.Hit) {
 	t.Helper()
-	hw, err := NewWriter(w, f)
+	hw, err := NewWriter(w, f, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func twoHits() []*hunt.Hit {
 func TestNewWriterUnknownFormat(t *testing.T) {
 	for _, f := range []Format{"", "xml", "TABLE"} {
 		var b bytes.Buffer
-		w, err := NewWriter(&b, f)
+		w, err := NewWriter(&b, f, Options{})
 		if err == nil || w != nil {
 			t.Errorf("NewWriter(%q) = %v, %v; want an error", f, w, err)
 			continue
@@ -59,7 +60,7 @@ func TestNewWriterUnknownFormat(t *testing.T) {
 		}
 	}
 	for _, f := range []Format{Table, CSV, JSONL} {
-		if _, err := NewWriter(io.Discard, f); err != nil {
+		if _, err := NewWriter(io.Discard, f, Options{}); err != nil {
 			t.Errorf("NewWriter(%q): %v", f, err)
 		}
 	}
@@ -146,7 +147,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no space") 
 
 func TestWritersReportWriteErrors(t *testing.T) {
 	for _, f := range []Format{Table, CSV, JSONL} {
-		w, err := NewWriter(failWriter{}, f)
+		w, err := NewWriter(failWriter{}, f, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,23 +162,30 @@ func TestWritersReportWriteErrors(t *testing.T) {
 }
 
 // TestSummaryFromCounts: the summary takes its hit counts from the engine's
-// counts, in a total order: by hits, then title and engine, then id.
+// counts, in a total order: by level (critical first), then hits, then
+// title and engine, then id; the computers by hits, then name.
 func TestSummaryFromCounts(t *testing.T) {
 	a := &hunt.Rule{ID: "a", Title: "Same", Engine: "sigma", Level: "high"}
 	b := &hunt.Rule{ID: "b", Title: "Same", Engine: "sigma", Level: "low"}
 	c := &hunt.Rule{ID: "c", Title: "Other", Engine: "kql", Level: "high"}
 	d := &hunt.Rule{ID: "d", Title: "Alpha", Engine: "sigma", Level: "low"}
 	res := &hunt.Result{Counts: hunt.HitCounts{Hits: 11, Filtered: 4,
-		PerRule:  map[*hunt.Rule]int{b: 2, a: 2, c: 5, d: 2},
-		PerLevel: map[string]int{"high": 7, "low": 4}}}
+		PerRule:     map[*hunt.Rule]int{b: 2, a: 2, c: 5, d: 2},
+		PerLevel:    map[string]int{"high": 7, "low": 4},
+		PerComputer: map[string]int{"b": 4, "a": 3, "A": 1, "": 1, "z": 1, "Z": 1}}}
 	for i := 0; i < 5; i++ { // map order must not matter
 		s := NewSummary(res)
 		var got []string
 		for _, r := range s.HitsPerRule {
 			got = append(got, r.ID)
 		}
-		if strings.Join(got, " ") != "c d a b" || s.HitsTotal != 11 || s.HitsPerLevel["high"] != 7 {
+		// high: c 5, a 2; low: d 2 "Alpha" before b 2 "Same".
+		if strings.Join(got, " ") != "c a d b" || s.HitsTotal != 11 || s.HitsPerLevel["high"] != 7 {
 			t.Fatalf("per rule %v, total %d, per level %v", got, s.HitsTotal, s.HitsPerLevel)
+		}
+		// "a" 3 + "A" 1, shown as "a"; "Z" and "z" tie: "Z" first in byte order.
+		if fmt.Sprint(s.HitsPerComputer) != "[{a 4} {b 4} {Z 2} { 1}]" {
+			t.Fatalf("per computer %v", s.HitsPerComputer)
 		}
 	}
 }
