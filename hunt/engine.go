@@ -113,6 +113,11 @@ func (c *HitCounts) add(r *Rule, n int) {
 	c.PerLevel[r.Level] += n
 }
 
+// Add counts one hit of rule r that the filters kept, for a stage after
+// the engine that recounts what it passes on (the merge of a detection's
+// forms, post-merge filters).
+func (c *HitCounts) Add(r *Rule) { c.add(r, 1) }
+
 // merge adds o's counts to c.
 func (c *HitCounts) merge(o *HitCounts) {
 	for r, n := range o.PerRule {

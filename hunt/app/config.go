@@ -28,4 +28,10 @@ type Config struct {
 	// ShowHidden also outputs hits of Sigma rules that only feed
 	// correlations (generate: false).
 	ShowHidden bool
+	// TuningFile is a tuning file (hunt/tuning) whose exclusions suppress
+	// hits; "" for none.
+	TuningFile string
+	// ShowSuppressed outputs the suppressed hits too, marked with their
+	// exclusion (hunt.Hit.Suppressed); they are still not counted as hits.
+	ShowSuppressed bool
 }

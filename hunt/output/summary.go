@@ -50,9 +50,23 @@ type Summary struct {
 	// HitsPerLevel counts the hits by rule level. Neither summary writes
 	// it yet; it is here for the level-ordered summary.
 	HitsPerLevel map[string]int `json:"-"`
-	Notes        []string       `json:"notes,omitempty"`
-	Warnings     []string       `json:"warnings,omitempty"`
-	DurationMS   int64          `json:"duration_ms"`
+	// Suppressed counts the hits each exclusion of the tuning file
+	// suppressed, in file order (zeros included); nil without one.
+	Suppressed []ExclusionCount `json:"suppressed,omitempty"`
+	// TuningFile is the tuning file's path.
+	TuningFile string `json:"tuning_file,omitempty"`
+	// HitsFilteredOut counts the hits --channel, --event-id or --computer
+	// left out.
+	HitsFilteredOut int      `json:"hits_filtered_out,omitempty"`
+	Notes           []string `json:"notes,omitempty"`
+	Warnings        []string `json:"warnings,omitempty"`
+	DurationMS      int64    `json:"duration_ms"`
+}
+
+// ExclusionCount is how many hits one tuning exclusion suppressed.
+type ExclusionCount struct {
+	Name string `json:"name"`
+	Hits int64  `json:"hits"`
 }
 
 // NewSummary accounts for res, its files and the engine's hit counts (the
@@ -125,11 +139,24 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 	fmt.Fprintf(w, "  rules loaded:      %d (%s)\n", total, strings.Join(parts, ", "))
 	fmt.Fprintf(w, "  rules not loaded:  %d\n", len(s.RulesOff))
 	if s.Deselected > 0 {
-		fmt.Fprintf(w, "  rules deselected:  %d (by --min-level, --status, --tags, --exclude-rule or --no-kql)\n", s.Deselected)
+		fmt.Fprintf(w, "  rules deselected:  %d (by --rule, --level, --min-level, --status, --tags, --exclude-rule, --no-kql, or status unsupported)\n", s.Deselected)
 	}
 	fmt.Fprintf(w, "  hits:              %d\n", s.HitsTotal)
 	for _, r := range s.HitsPerRule {
 		fmt.Fprintf(w, "    %6d  %s [%s, %s]\n", r.Hits, r.Title, r.Engine, r.ID)
+	}
+	if s.HitsFilteredOut > 0 {
+		fmt.Fprintf(w, "  hits filtered out: %d (by --channel, --event-id or --computer)\n", s.HitsFilteredOut)
+	}
+	if s.TuningFile != "" {
+		var n int64
+		for _, e := range s.Suppressed {
+			n += e.Hits
+		}
+		fmt.Fprintf(w, "  suppressed:        %d (by the exclusions of %s)\n", n, s.TuningFile)
+		for _, e := range s.Suppressed {
+			fmt.Fprintf(w, "    %6d  %s\n", e.Hits, e.Name)
+		}
 	}
 	fmt.Fprintf(w, "  time:              %s\n", (time.Duration(s.DurationMS) * time.Millisecond).String())
 	for _, n := range s.Notes {
