@@ -6,7 +6,7 @@
 //	exclusions:                 # per-rule exclusions
 //	  - name: veeam-backup-jobs  # unique; the summary counts hits by it
 //	    description: Veeam's scheduled backups archive with 7za
-//	    rules: [ae8a5c5d-4cfb-4a59-9adb-eb6c6c219620]  # ids (or names) of rules
+//	    rules: [ae8a5c5d-4cfb-4a59-9adb-eb6c6c219620]  # rule ids
 //	    detection:               # a Sigma detection over the hit's event
 //	      parent:
 //	        ParentImage|endswith: '\veeambackup.exe'
@@ -25,7 +25,7 @@
 //
 // Semantics: a hit is suppressed by the first exclusion, in file order
 // (per-rule ones, then global ones), whose rules name the hit's rule (by
-// id, detection id or name, case-insensitively; global exclusions name
+// id or detection id, case-insensitively; global exclusions name
 // every rule) and whose detection matches the hit's event. The detection
 // is compiled by hunt/sigma (CompileDetection): Sigma's modifiers,
 // case-insensitive strings, and the Security 4688 field mapping, so
@@ -72,8 +72,11 @@ type Error struct {
 
 func (e *Error) Error() string {
 	pos := e.Path
-	if e.Line > 0 {
-		pos = fmt.Sprintf("%s:%d:%d", e.Path, e.Line, max(e.Column, 1))
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		pos = fmt.Sprintf("%s:%d:%d", e.Path, e.Line, e.Column)
+	case e.Line > 0:
+		pos = fmt.Sprintf("%s:%d", e.Path, e.Line)
 	}
 	return pos + ": " + e.Err.Error()
 }
@@ -84,8 +87,8 @@ func (e *Error) Unwrap() error { return e.Err }
 type Exclusion struct {
 	Name        string
 	Description string
-	// Rules are the rule ids (or names, or detection ids) the exclusion
-	// applies to; empty for a global exclusion.
+	// Rules are the rule ids (or detection ids: a Sigma rule's id covers
+	// its KQL twins) the exclusion applies to; empty for a global one.
 	Rules  []string
 	Global bool
 	// Line and Column are where the exclusion starts in the file.
@@ -264,7 +267,7 @@ func (ex *Exclusion) appliesTo(r *hunt.Rule) bool {
 		return true
 	}
 	return slices.ContainsFunc(ex.Rules, func(id string) bool {
-		return strings.EqualFold(id, r.ID) || strings.EqualFold(id, r.DetectionKey()) || strings.EqualFold(id, r.Title)
+		return strings.EqualFold(id, r.ID) || strings.EqualFold(id, r.DetectionKey())
 	})
 }
 
