@@ -94,7 +94,9 @@ func Prepare(cfg Config) (*Plan, error) {
 	// loaded or not, for the references of --rule, --exclude-rule and
 	// the tuning file.
 	known := map[string]bool{}
+	nRules := 0
 	know := func(refs ...string) {
+		nRules++
 		for _, r := range refs {
 			if r != "" {
 				known[strings.ToLower(r)] = true
@@ -177,7 +179,7 @@ func Prepare(cfg Config) (*Plan, error) {
 
 	isKnown := func(ref string) bool { return known[strings.ToLower(ref)] }
 	if bad := cfg.Select.Unnamed(isKnown); len(bad) > 0 {
-		return nil, &OptionError{Option: bad[0].Option + " " + bad[0].Ref, Err: fmt.Errorf("%w among the %d rules found (bundled and -r); run \"loghunt rules check -v\" to list them", rules.ErrUnknownRule, len(known))}
+		return nil, &OptionError{Option: bad[0].Option + " " + bad[0].Ref, Err: fmt.Errorf("%w among the %d rules found (bundled and -r); run \"loghunt rules check -v\" to list them", rules.ErrUnknownRule, nRules)}
 	}
 	if p.Tuning != nil {
 		p.Warnings = append(p.Warnings, p.Tuning.UnknownRules(isKnown)...)
