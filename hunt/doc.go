@@ -6,7 +6,9 @@
 // KQL queries) once every event has been seen. Every hit passes the
 // Options.Filters, is counted for the summary (Result.Counts) and goes to a
 // HitSink; a SortingSink passes them on sorted by time, source and record,
-// whatever the number of workers. The Result accounts for every file in a
+// whatever the number of workers, and a MergingSink (NewMergingSink) also
+// makes the hits of one detection (Rule.DetectionKey: a Sigma rule and its
+// KQL twin) on one event one hit that lists its engines (Hit.Engines). The Result accounts for every file in a
 // FileReport. Skipped is the one type for an
 // input or a rule that was left out, and why.
 //

@@ -140,6 +140,11 @@ func (c *HitCounts) add(h *Hit) {
 	c.PerComputer[computer]++
 }
 
+// Add counts one hit that the filters kept, for a stage after the engine
+// that recounts what it passes on (the merge of a detection's forms,
+// post-merge filters).
+func (c *HitCounts) Add(h *Hit) { c.add(h) }
+
 // merge adds o's counts to c.
 func (c *HitCounts) merge(o *HitCounts) {
 	c.init()

@@ -18,6 +18,21 @@ type Rule struct {
 	Path        string // the rule file, "bundled:sigma/x.yml" for embedded rules
 	Tags        []string
 	Description string
+	// Detection is the id of the detection this rule is one form of,
+	// when it differs from ID: a KQL query translated from a Sigma rule
+	// names the Sigma rule's id here. "" means ID. Hits of rules with the
+	// same DetectionKey on the same event are one hit (see
+	// NewMergingSink).
+	Detection string
+}
+
+// DetectionKey is the id of the detection r is a form of: Detection when
+// set, else ID.
+func (r *Rule) DetectionKey() string {
+	if r.Detection != "" {
+		return r.Detection
+	}
+	return r.ID
 }
 
 // Matched is one piece of a hit's explanation: a search (Sigma) or
@@ -46,10 +61,29 @@ type Hit struct {
 	Matched []Matched
 	Row     []Cell
 	Related []*parsers.Event
+	// Engines lists every engine whose rules flagged this event for this
+	// detection, Rule.Engine first, when a MergingSink merged several
+	// hits into this one; nil otherwise (Rule.Engine alone).
+	Engines []string
+	// Suppressed names the tuning exclusion that matched this hit. Such a
+	// hit is normally dropped; it reaches the output, marked, only when
+	// suppressed hits are asked for (--show-suppressed).
+	Suppressed string
+}
+
+// EngineList returns Engines, or Rule.Engine alone for an unmerged hit.
+func (h *Hit) EngineList() []string {
+	if len(h.Engines) > 0 {
+		return h.Engines
+	}
+	return []string{h.Rule.Engine}
 }
 
 // compareHits orders hits by time, then source path, offset and line, then
-// rule id: a total order on distinct hits, so output is deterministic.
+// detection (Rule.DetectionKey), then event hits before result-row hits,
+// then engine and rule id: a total order on distinct hits, so output is
+// deterministic, and the hits of one detection on one event are adjacent,
+// the one with the full event first.
 func compareHits(a, b *Hit) int {
 	if c := a.Time.Compare(b.Time); c != 0 {
 		return c
@@ -65,13 +99,19 @@ func compareHits(a, b *Hit) int {
 	if c := strings.Compare(sa.Path, sb.Path); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(sa.Offset, sb.Offset); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(sa.Line, sb.Line); c != 0 {
+	if c := compareSpot(sa, sb); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(ra, rb); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Rule.DetectionKey(), b.Rule.DetectionKey()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(rowRank(a), rowRank(b)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Rule.Engine, b.Rule.Engine); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.Rule.ID, b.Rule.ID); c != 0 {
@@ -85,4 +125,23 @@ func compareHits(a, b *Hit) int {
 // SortHits sorts hits into their canonical order.
 func SortHits(hits []*Hit) {
 	slices.SortStableFunc(hits, compareHits)
+}
+
+// rowRank is 1 for a hit that is a result row (KQL), 0 for a hit on an
+// event (Sigma), which carries the event's fields and so leads a merge.
+func rowRank(h *Hit) int {
+	if len(h.Row) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// compareSpot orders two places in one source file: by line when both
+// have one (a line-based file, whose KQL rows know the line but not the
+// byte offset), else by offset, then line.
+func compareSpot(a, b parsers.Source) int {
+	if a.Line > 0 && b.Line > 0 {
+		return cmp.Compare(a.Line, b.Line)
+	}
+	return cmp.Or(cmp.Compare(a.Offset, b.Offset), cmp.Compare(a.Line, b.Line))
 }

@@ -2,6 +2,8 @@ package hunt
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -51,6 +53,8 @@ func (f HitFilterFunc) Keep(h *Hit) bool { return f(h) }
 // without changing the engine.
 type SortingSink struct {
 	forward func(*Hit) error
+	merge   bool
+	rules   map[mergedKey]*Rule // the Rule of each merged engine list
 
 	mu     sync.Mutex
 	hits   []*Hit
@@ -92,13 +96,82 @@ func (s *SortingSink) Close() error {
 	if s.forward == nil {
 		return nil
 	}
-	for i, h := range hits {
+	for i := 0; i < len(hits); {
+		h := hits[i]
+		j := i + 1
+		if s.merge {
+			for j < len(hits) && sameDetection(h, hits[j]) {
+				j++
+			}
+			if j > i+1 {
+				h = s.merged(hits[i:j])
+			}
+		}
 		if err := s.forward(h); err != nil {
 			return err
 		}
-		hits[i] = nil // let the forwarded hit go
+		clear(hits[i:j]) // let the forwarded hits go
+		i = j
 	}
 	return nil
+}
+
+// NewMergingSink returns a SortingSink that also merges the hits of one
+// detection on one event: hits whose rules have the same DetectionKey
+// (a Sigma rule and its KQL twin) on the same event (same time, source
+// path, offset, line and record) become one hit, passed on once. The
+// merged hit is the first of them in the canonical order (the one on the
+// event rather than a result row, so it carries the event's fields and
+// matched values), with Engines listing every engine that flagged the
+// event, and a Rule whose Engine names them all ("sigma,kql"); where the
+// forms' titles or levels differ, the first form's win. Hits without an
+// event source (correlations, KQL rows built anew) are never merged.
+func NewMergingSink(forward func(*Hit) error) *SortingSink {
+	return &SortingSink{forward: forward, merge: true, rules: map[mergedKey]*Rule{}}
+}
+
+// sameDetection reports whether b is a hit of a's detection on a's event.
+// The canonical order puts such hits next to each other.
+func sameDetection(a, b *Hit) bool {
+	if a.Event == nil || b.Event == nil || a.Event.Source.Path == "" || a.Suppressed != b.Suppressed {
+		return false
+	}
+	sa, sb := a.Event.Source, b.Event.Source
+	return a.Rule.DetectionKey() == b.Rule.DetectionKey() && a.Time.Equal(b.Time) &&
+		sa.Path == sb.Path && compareSpot(sa, sb) == 0 && a.Event.RecordID == b.Event.RecordID
+}
+
+type mergedKey struct {
+	rule    *Rule
+	engines string
+}
+
+// merged folds hits (of one detection on one event, in canonical order)
+// into a copy of the first, listing their engines.
+func (s *SortingSink) merged(hits []*Hit) *Hit {
+	first := hits[0]
+	var engines []string
+	for _, h := range hits {
+		for _, e := range h.EngineList() {
+			if !slices.Contains(engines, e) {
+				engines = append(engines, e)
+			}
+		}
+	}
+	if len(engines) == 1 {
+		return first // one engine: duplicates of one form
+	}
+	k := mergedKey{first.Rule, strings.Join(engines, ",")}
+	r, ok := s.rules[k]
+	if !ok {
+		c := *first.Rule
+		c.Engine = k.engines
+		r = &c
+		s.rules[k] = r
+	}
+	m := *first
+	m.Rule, m.Engines = r, engines
+	return &m
 }
 
 var errSinkClosed = errors.New("hunt: hit sink used after Close")

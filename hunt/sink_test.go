@@ -246,3 +246,75 @@ func TestRunStopsOnSinkError(t *testing.T) {
 		t.Fatalf("finisher hit: err = %v, want %v", err, boom)
 	}
 }
+
+// TestMergingSink: the hits of one detection on one event become one
+// hit listing every engine, the event hit first; hits of another
+// detection, another event or without a source stay apart.
+func TestMergingSink(t *testing.T) {
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	sig := &Rule{ID: "d1", Engine: "sigma", Title: "D1 sigma", Level: "high"}
+	kq := &Rule{ID: "d1", Engine: "kql", Title: "D1 kql", Level: "medium"}
+	twin := &Rule{ID: "k2", Detection: "d1", Engine: "kql"}
+	otherSig := &Rule{ID: "d0", Engine: "sigma"}
+	evAt := func(line int64, off int64) *parsers.Event {
+		return &parsers.Event{Time: t0, RecordID: uint64(line), Source: parsers.Source{Path: "a.jsonl", Line: line, Offset: off}}
+	}
+	row := []Cell{{Name: "x", Value: "1"}}
+	// KQL rows know the line, not the byte offset (-1).
+	in := []*Hit{
+		{Rule: kq, Time: t0, Event: evAt(1, -1), Row: row},
+		{Rule: sig, Time: t0, Event: evAt(1, 0), Matched: []Matched{{Field: "F", Value: "v"}}},
+		{Rule: twin, Time: t0, Event: evAt(1, -1), Row: row},
+		{Rule: otherSig, Time: t0, Event: evAt(1, 0)},
+		{Rule: sig, Time: t0, Event: evAt(2, 40)},
+		{Rule: kq, Time: t0, Event: &parsers.Event{Time: t0, Source: parsers.Source{Offset: -1}}, Row: row},
+		{Rule: kq, Time: t0, Event: &parsers.Event{Time: t0, Source: parsers.Source{Offset: -1}}, Row: []Cell{{Name: "x", Value: "2"}}},
+	}
+	var out []*Hit
+	s := NewMergingSink(func(h *Hit) error { out = append(out, h); return nil })
+	for _, i := range []int{3, 6, 0, 2, 5, 4, 1} {
+		s.WriteHit(in[i])
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range out {
+		src := ""
+		if h.Event != nil {
+			src = h.Event.Source.Path
+		}
+		got = append(got, fmt.Sprintf("%s %s %s line %d %v", h.Rule.ID, h.Rule.Engine, src, h.Event.Source.Line, h.Engines))
+	}
+	want := []string{
+		// no source: not merged, sorted first by path "".
+		"d1 kql  line 0 []",
+		"d1 kql  line 0 []",
+		"d0 sigma a.jsonl line 1 []",
+		"d1 sigma,kql a.jsonl line 1 [sigma kql]",
+		"d1 sigma a.jsonl line 2 []",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got\n%q\nwant\n%q", got, want)
+	}
+	m := out[3]
+	if m.Rule.Title != "D1 sigma" || m.Rule.Level != "high" || len(m.Matched) != 1 || m.Event.Source.Offset != 0 {
+		t.Errorf("merged hit is not the sigma one: %+v %+v", m.Rule, m)
+	}
+	if sig.Engine != "sigma" {
+		t.Errorf("the rule was modified: %+v", sig)
+	}
+
+	// The merged Rule is one value per rule and engine list, so counts
+	// keyed by *Rule add up.
+	var out2 []*Hit
+	s2 := NewMergingSink(func(h *Hit) error { out2 = append(out2, h); return nil })
+	for _, line := range []int64{1, 2} {
+		s2.WriteHit(&Hit{Rule: sig, Time: t0, Event: evAt(line, 0)})
+		s2.WriteHit(&Hit{Rule: kq, Time: t0, Event: evAt(line, -1), Row: row})
+	}
+	s2.Close()
+	if len(out2) != 2 || out2[0].Rule != out2[1].Rule {
+		t.Errorf("merged rules differ: %d hits", len(out2))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/loghunt/loghunt/hunt"
@@ -59,6 +60,15 @@ type huntFlags struct {
 	exclude      []string
 	expandFile   string
 	window       timeFlags
+
+	// Rule selection, hit filters and tuning (issue 12).
+	ruleIDs        []string
+	levels         []string
+	channels       []string
+	eventIDs       []string
+	computers      []string
+	tuningFile     string
+	showSuppressed bool
 }
 
 func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
@@ -76,6 +86,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 		fs.Var(listFlag{vals: &f.tags, split: true}, "tags", "only rules with at least one of these `tags` (comma-separated, e.g. attack.t1059)")
 		fs.Var(listFlag{vals: &f.exclude, split: true}, "exclude-rule", "leave out the rules with these `ids`; repeatable or comma-separated")
 		fs.StringVar(&f.expandFile, "expand", "", "Sigma placeholder values for the expand modifier from a YAML `file` (name: [values])")
+		f.registerSelection(fs)
 	}
 	// Output and exit status.
 	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
@@ -94,6 +105,19 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
 	fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
 	f.window.register(fs, withRules)
+}
+
+// registerSelection registers the flags that choose rules (--rule,
+// --level), filter hits by their event (--channel, --event-id,
+// --computer) and tune them (--tuning, --show-suppressed).
+func (f *huntFlags) registerSelection(fs *flag.FlagSet) {
+	fs.Var(listFlag{vals: &f.ruleIDs, split: true}, "rule", "run only the rules with these `ids` (or Sigma names; a Sigma id also selects its KQL twins); repeatable or comma-separated")
+	fs.Var(listFlag{vals: &f.levels, split: true}, "level", "run only the rules of these `levels` (comma-separated, e.g. high,critical)")
+	fs.Var(listFlag{vals: &f.channels, split: true}, "channel", "output only the hits on events of these `channels` (or Sigma services: sysmon, security...); rules still see every event")
+	fs.Var(listFlag{vals: &f.eventIDs, split: true}, "event-id", "output only the hits on events with these event `IDs` (comma-separated)")
+	fs.Var(listFlag{vals: &f.computers, split: true}, "computer", "output only the hits on these `computers` (short name, FQDN or * pattern; comma-separated)")
+	fs.StringVar(&f.tuningFile, "tuning", "", "suppress known false positives with the exclusions of a tuning `FILE` (YAML; see rulepacks/tuning/example.yml)")
+	fs.BoolVar(&f.showSuppressed, "show-suppressed", false, "also output the hits the tuning file suppresses, marked \"suppressed by: NAME\" in the details")
 }
 
 // outputFormat decides the format from --format, then -o's extension.
@@ -132,6 +156,19 @@ func (f *huntFlags) validate(paths []string) error {
 	if f.minLevel != "" && !rules.ValidLevel(f.minLevel) {
 		return usagef("levels are informational, low, medium, high, critical", "unknown --min-level %q", f.minLevel)
 	}
+	for _, l := range f.levels {
+		if !rules.ValidLevel(l) {
+			return usagef("levels are informational, low, medium, high, critical", "unknown --level %q", l)
+		}
+	}
+	for _, id := range f.eventIDs {
+		if _, err := strconv.ParseUint(id, 10, 32); err != nil {
+			return usagef("give event IDs as numbers, e.g. --event-id 1,4688", "bad --event-id %q", id)
+		}
+	}
+	if f.showSuppressed && f.tuningFile == "" {
+		return usagef("add --tuning FILE", "--show-suppressed without --tuning shows nothing")
+	}
 	return nil
 }
 
@@ -153,7 +190,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 	opts := f.outputOptions(format)
 	opts.Location = cfg.Zone
 	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: opts}
-	plan, res, err := f.run(ctx, cfg, stderr, hunt.NewSortingSink(out.WriteHit))
+	plan, res, err := f.run(ctx, cfg, stderr, out.WriteHit)
 	if err != nil {
 		out.abort()
 		return err
@@ -270,8 +307,9 @@ func (f *huntFlags) prepare(paths []string) (output.Format, app.Config, error) {
 }
 
 // run prepares and runs a hunt, with a progress bar on a terminal unless -q.
-// The hits go to sink; nil drops them.
-func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, sink hunt.HitSink) (*app.Plan, *hunt.Result, error) {
+// The hits go to forward, sorted, one per detection per event (the plan's
+// NewSink); nil drops them.
+func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, forward func(*hunt.Hit) error) (*app.Plan, *hunt.Result, error) {
 	plan, err := app.Prepare(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -292,7 +330,9 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, s
 			return nil, nil, err
 		}
 	}
-	plan.Options.Sink = sink
+	if forward != nil {
+		plan.Options.Sink = plan.NewSink(forward)
+	}
 	plan.Options.Stop = f.con.interrupt
 	var bar *progress
 	if !f.quiet {
@@ -349,8 +389,15 @@ func (f *huntFlags) config(paths []string) (app.Config, error) {
 		Carve:      f.carve,
 		Select: rules.Selection{
 			MinLevel: f.minLevel, Status: f.status, Tags: f.tags, ExcludeIDs: f.exclude,
+			IDs: f.ruleIDs, Levels: f.levels, Channels: f.channels, Computers: f.computers,
 		},
-		ExpandFile: f.expandFile,
+		ExpandFile:     f.expandFile,
+		TuningFile:     f.tuningFile,
+		ShowSuppressed: f.showSuppressed,
+	}
+	for _, id := range f.eventIDs {
+		n, _ := strconv.ParseUint(id, 10, 32) // validated
+		cfg.Select.EventIDs = append(cfg.Select.EventIDs, uint32(n))
 	}
 	now, err := app.ParseNow(f.now)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +36,7 @@ type jsonlHit struct {
 	Timestamp string `json:"timestamp"`
 	Rule      struct {
 		ID, Title, Engine string
+		Engines           []string
 	}
 	RecordID *uint64 `json:"record_id"`
 	Source   struct {
@@ -42,6 +44,12 @@ type jsonlHit struct {
 		Line int64
 	}
 	Fields map[string]any
+}
+
+// by reports whether the hit lists engine among the engines that found
+// it (a merged hit lists several).
+func (h *jsonlHit) by(engine string) bool {
+	return h.Rule.Engine == engine || slices.Contains(h.Rule.Engines, engine)
 }
 
 func readJSONL(t *testing.T, s string) []jsonlHit {
@@ -109,7 +117,7 @@ func TestHuntSamples(t *testing.T) {
 	notes := sampleNotes(t)
 	got := map[string]map[string]bool{} // sample -> sigma rule ids
 	for _, h := range readJSONL(t, out) {
-		if h.Rule.Engine != "sigma" {
+		if !h.by("sigma") {
 			continue
 		}
 		key := filepath.Base(h.Source.Path) + ":" + itoa(int(h.Source.Line))
@@ -155,7 +163,7 @@ func Test4688Path(t *testing.T) {
 	hits := readJSONL(t, out)
 	ok := false
 	for _, h := range hits {
-		ok = ok || (h.Rule.ID == idPanda && h.Rule.Engine == "sigma" && h.Timestamp == "2024-01-02T03:04:05.1234567Z")
+		ok = ok || (h.Rule.ID == idPanda && h.by("sigma") && h.Timestamp == "2024-01-02T03:04:05.1234567Z")
 	}
 	if !ok {
 		t.Fatalf("4688 event did not fire Judgement Panda: %s", out)
@@ -338,7 +346,7 @@ func TestNoKQL(t *testing.T) {
 		t.Fatal("no Sigma hits")
 	}
 	for _, h := range hits {
-		if h.Rule.Engine == "kql" {
+		if h.by("kql") {
 			t.Fatalf("KQL hit with --no-kql: %+v", h)
 		}
 	}

@@ -41,7 +41,7 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bundled := fs.Bool("bundled", false, "also check the rules embedded in loghunt")
 	verbose := fs.Bool("v", false, "list every loaded rule too")
 	noFieldWarn := fs.Bool("no-field-warnings", false, "do not list the rules that name fields some of their event sources lack (the summary still counts them)")
-	var sel rules.Selection
+	sel := rules.Selection{KeepUnsupported: true} // show why they cannot fire
 	fs.StringVar(&sel.MinLevel, "min-level", "", "apply --min-level as hunt does")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
@@ -87,12 +87,19 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "WARNING    %s [%s]: %s\n", n.Path, n.RuleID, n.Text)
 	}
+	for _, w := range plan.KQLCheck() {
+		fmt.Fprintf(stdout, "WARNING    %s:%d:%d [%s]: %s\n", w.Path, w.Line, w.Column, w.RuleID, w.Reason)
+	}
 	if *verbose {
 		for _, r := range rep.Rules {
 			fmt.Fprintf(stdout, "loaded     %s:%d [%s] %s (%s)\n", r.Path, r.Line, r.ID, r.Title, r.Kind)
 		}
 		for _, d := range plan.KQLRules {
-			fmt.Fprintf(stdout, "loaded     %s [%s] %s (kql)\n", d.Path, d.ID, d.Name)
+			note := ""
+			if strings.EqualFold(d.Status, rules.StatusUnsupported) {
+				note = "; status unsupported: hunt runs it only when --rule names it"
+			}
+			fmt.Fprintf(stdout, "loaded     %s [%s] %s (kql%s)\n", d.Path, d.ID, d.Name, note)
 		}
 	}
 	loadedSigma := rep.Detection + rep.Correlation + rep.Filter

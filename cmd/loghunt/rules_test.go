@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,5 +51,39 @@ func TestKQLSyntaxErrorAtFileLine(t *testing.T) {
 	code, _, errOut := runCLI(t, "kql", "-f", p, dir)
 	if want := p + `:5:22: query does not parse: unexpected ")"`; code != exitError || !strings.Contains(errOut, want) {
 		t.Errorf("kql -f: code %d, stderr lacks %q:\n%s", code, want, errOut)
+	}
+}
+
+// TestRulesFromArchive: -r takes a rule archive as SigmaHQ publishes
+// them (a zip with rules/ inside); its rules hunt as if unpacked, and
+// report their path inside the archive.
+func TestRulesFromArchive(t *testing.T) {
+	dir := t.TempDir()
+	rule, err := os.ReadFile(rulepack("sigma/apt_sofacy_zebrocy.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("rules/windows/process_creation/zebrocy.yml")
+	w.Write(rule)
+	w, _ = zw.Create("LICENSE")
+	w.Write([]byte("DRL 1.1"))
+	zw.Close()
+	zipPath := filepath.Join(dir, "sigma_core.zip")
+	os.WriteFile(zipPath, b.Bytes(), 0o644)
+
+	code, out, errOut := runCLI(t, "hunt", "-q", "--no-bundled", "-r", zipPath, "--format", "jsonl", samplesDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	hits := readJSONL(t, out)
+	// The samples have two Zebrocy events (Sysmon 1 and 4688).
+	if len(hits) != 2 {
+		t.Fatalf("%d hits, want 2:\n%s", len(hits), out)
+	}
+	code, out, _ = runCLI(t, "rules", "check", "-v", zipPath)
+	if code != 0 || !strings.Contains(out, "loaded     "+zipPath+"!rules/windows/process_creation/zebrocy.yml:1 [92f02b0b-cd8e-4d49-957c-5ad0ee86da65]") {
+		t.Errorf("rules check: exit %d\n%s", code, out)
 	}
 }

@@ -30,12 +30,17 @@ func TestMain(m *testing.M) {
 //
 // which runs COMMAND like exec and fails unless it exits with CODE, so a
 // script tells a usage error (2) from a failed run (1). $EVTX_TESTDATA is
-// parsers/evtx/testdata, for the binary fixtures a script cannot hold.
+// parsers/evtx/testdata, for the binary fixtures a script cannot hold;
+// $RULEPACKS is rulepacks/, for the shipped tuning example.
 //
 //	go test ./cmd/loghunt -run Scripts
 //	go test ./cmd/loghunt -run Scripts/hunt -testwork   # keep $WORK
 func TestScripts(t *testing.T) {
 	evtxData, err := filepath.Abs(filepath.Join("..", "..", "parsers", "evtx", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulepacks, err := filepath.Abs(filepath.Join("..", "..", "rulepacks"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +50,7 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EVTX_TESTDATA", evtxData)
+			env.Setenv("RULEPACKS", rulepacks)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

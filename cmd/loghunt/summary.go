@@ -60,6 +60,14 @@ func buildSummary(p *app.Plan, res *hunt.Result) *output.Summary {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("correlations dropped %d matches past their per-group window cap", cs.Dropped))
 		}
 	}
+	if p.Tuning != nil {
+		s.TuningFile = p.Tuning.Path
+		s.Suppressed = []output.ExclusionCount{}
+		for _, c := range p.Suppressed() {
+			s.Suppressed = append(s.Suppressed, output.ExclusionCount{Name: c.Name, Hits: c.Hits})
+		}
+	}
+	s.HitsFilteredOut = p.SelectionFiltered()
 	s.Deselected = p.Deselected
 	s.Notes = append(s.Notes, p.Notes...)
 	s.Warnings = append(s.Warnings, p.Warnings...)

@@ -38,4 +38,10 @@ type Config struct {
 	Window timewindow.Spec
 	// Zone is the zone the summary's notes write times in; nil is UTC.
 	Zone *time.Location
+	// TuningFile is a tuning file (hunt/tuning) whose exclusions suppress
+	// hits; "" for none.
+	TuningFile string
+	// ShowSuppressed outputs the suppressed hits too, marked with their
+	// exclusion (hunt.Hit.Suppressed); they are still not counted as hits.
+	ShowSuppressed bool
 }

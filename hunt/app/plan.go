@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/loghunt/loghunt/hunt"
@@ -12,6 +14,7 @@ import (
 	"github.com/loghunt/loghunt/hunt/sigma"
 	"github.com/loghunt/loghunt/hunt/sigmahunt"
 	"github.com/loghunt/loghunt/hunt/timewindow"
+	"github.com/loghunt/loghunt/hunt/tuning"
 	"github.com/loghunt/loghunt/rulepacks"
 )
 
@@ -45,6 +48,15 @@ type Plan struct {
 	// TimeWindow is what the time window did, after Run (nil without
 	// one).
 	TimeWindow *timewindow.Report
+	// Tuning is the loaded tuning file, nil without one.
+	Tuning *tuning.Set
+
+	// The output stage (NewSink): the merge of a detection's forms, then
+	// the selection's hit filter and the tuning file, then the count.
+	sinkMade    bool
+	tuned       *tuning.Filter
+	counts      hunt.HitCounts
+	selFiltered int
 }
 
 // Prepare loads the rules and finds the inputs. It fails only on a
@@ -53,7 +65,11 @@ type Plan struct {
 // unreadable inputs are recorded in the Plan.
 func Prepare(cfg Config) (*Plan, error) {
 	if err := cfg.Select.Validate(); err != nil {
-		return nil, &OptionError{Option: "--min-level", Err: err}
+		opt := "--min-level"
+		if cfg.Select.MinLevel == "" || rules.ValidLevel(cfg.Select.MinLevel) {
+			opt = "--level"
+		}
+		return nil, &OptionError{Option: opt, Err: err}
 	}
 	p := &Plan{Config: cfg}
 	p.Options.Threads = cfg.Threads
@@ -79,18 +95,49 @@ func Prepare(cfg Config) (*Plan, error) {
 		add(rules.Find(rulepacks.FS, ".", rules.BundledPrefix))
 	}
 
-	if !cfg.NoSigma {
-		opts := sigmahunt.Options{Select: cfg.Select, ShowHidden: cfg.ShowHidden}
-		if cfg.ExpandFile != "" {
-			ph, err := readPlaceholders(cfg.ExpandFile)
-			if err != nil {
-				return nil, err
+	// known holds every id, name and detection id of the rules found,
+	// loaded or not, for the references of --rule, --exclude-rule and
+	// the tuning file.
+	known := map[string]bool{}
+	nRules := 0
+	know := func(refs ...string) {
+		nRules++
+		for _, r := range refs {
+			if r != "" {
+				known[strings.ToLower(r)] = true
 			}
-			opts.Placeholders = ph
 		}
+	}
+	var placeholders map[string][]string
+	if cfg.ExpandFile != "" {
+		ph, err := readPlaceholders(cfg.ExpandFile)
+		if err != nil {
+			return nil, err
+		}
+		placeholders = ph
+	}
+	if cfg.TuningFile != "" {
+		set, err := tuning.Load(cfg.TuningFile, tuning.Options{Placeholders: placeholders})
+		if err != nil {
+			return nil, &OptionError{Option: "--tuning", Err: err}
+		}
+		p.Tuning = set
+	}
+
+	if !cfg.NoSigma {
+		opts := sigmahunt.Options{Select: cfg.Select, ShowHidden: cfg.ShowHidden, Placeholders: placeholders}
 		se := sigmahunt.New(sigmaFiles, opts)
 		p.sigma = se
 		p.SigmaReport = se.Report()
+		for _, r := range p.SigmaReport.Rules {
+			know(r.ID, r.Name)
+		}
+		for _, s := range p.SigmaReport.Skipped {
+			know(s.RuleID, s.Name)
+		}
+		for _, e := range p.SigmaReport.Failed {
+			know(e.RuleID)
+		}
 		p.Notes = append(p.Notes, se.DropBundledDuplicates()...)
 		p.Deselected += len(se.Report().Skipped)
 		p.Options.Matchers = append(p.Options.Matchers, se)
@@ -100,21 +147,24 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 
 	defs := append([]*rules.KQL(nil), cfg.Queries...)
-	if cfg.NoKQL {
-		for _, f := range kqlFiles {
-			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: f.Path, Reason: "--no-kql"})
-		}
-		kqlFiles = nil
-	}
 	for _, f := range kqlFiles {
 		d, err := rules.ParseKQL(f)
+		if cfg.NoKQL {
+			if err == nil {
+				know(d.ID, d.DetectionID)
+			}
+			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: f.Path, Reason: "--no-kql"})
+			continue
+		}
 		if err != nil {
 			sk := hunt.Skipped{Path: f.Path, Reason: err.Error(), Err: err}
 			errors.As(err, &sk)
 			p.KQLFailed = append(p.KQLFailed, sk)
+			know(sk.RuleID)
 			continue
 		}
-		if reason, _ := cfg.Select.Why(rules.KQLMeta(d.Rule())); reason != "" {
+		know(d.ID, d.DetectionID)
+		if reason, _ := cfg.Select.Why(d.Meta()); reason != "" {
 			p.KQLDeselected = append(p.KQLDeselected, hunt.Skipped{Path: d.Path, Line: d.Line, RuleID: d.ID, Reason: reason})
 			continue
 		}
@@ -133,6 +183,13 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 
 	p.gate()
+	isKnown := func(ref string) bool { return known[strings.ToLower(ref)] }
+	if bad := cfg.Select.Unnamed(isKnown); len(bad) > 0 {
+		return nil, &OptionError{Option: bad[0].Option + " " + bad[0].Ref, Err: fmt.Errorf("%w among the %d rules found (bundled and -r); run \"loghunt rules check -v\" to list them", rules.ErrUnknownRule, nRules)}
+	}
+	if p.Tuning != nil {
+		p.Warnings = append(p.Warnings, p.Tuning.UnknownRules(isKnown)...)
+	}
 
 	var err error
 	p.Inputs, p.SkippedInputs, err = Discover(cfg.Paths, DiscoverOptions{Carve: cfg.Carve, Input: cfg.Input})
@@ -176,6 +233,9 @@ func (p *Plan) TotalBytes() int64 {
 // Run hunts, sending the hits to p.Options.Sink (set it before Run; a
 // hunt.SortingSink gives them in the canonical order). The plan's Notes and Warnings
 // gain what the run learnt (KQL's now(), semantic warnings).
+//
+// When the sink is one NewSink made, the Result's Counts are those of the
+// output stage: the merged hits that were output.
 func (p *Plan) Run(ctx context.Context) (*hunt.Result, error) {
 	opts := p.Options
 	var hold *timewindow.HoldSink
@@ -201,6 +261,19 @@ func (p *Plan) Run(ctx context.Context) (*hunt.Result, error) {
 		r := p.window.Report(dropped)
 		p.TimeWindow = &r
 		p.Notes = append(p.Notes, r.Notes(p.Config.Zone)...)
+	}
+	if p.sinkMade {
+		// The output stage counted the merged hits it kept; the engine's
+		// count of filtered hits (the window's included) stays.
+		c := p.counts
+		c.Filtered = res.Counts.Filtered + p.selFiltered
+		for _, n := range p.Suppressed() {
+			c.Filtered += int(n.Hits)
+		}
+		if c.PerRule == nil {
+			c.PerRule, c.PerLevel, c.PerComputer = map[*hunt.Rule]int{}, map[string]int{}, map[string]int{}
+		}
+		res.Counts = c
 	}
 	if p.kql != nil {
 		p.Notes = append(p.Notes, p.kql.Notes()...)
@@ -239,4 +312,72 @@ func (p *Plan) CorrelationStats() (sigma.CorrelatorStats, bool) {
 		return sigma.CorrelatorStats{}, false
 	}
 	return p.sigma.CorrelationStats()
+}
+
+// NewSink returns the sink of the plan's hits, to set as Options.Sink
+// before Run: a hunt.NewMergingSink (hits sorted into the canonical order,
+// one hit per detection per event) whose merged hits pass the selection's
+// hit filter (--channel, --event-id, --computer: Selection.KeepHit) and
+// the tuning file's exclusions, and are counted, before they go to
+// forward (nil drops them). Suppressed hits go to forward too, marked
+// (Hit.Suppressed), when Config.ShowSuppressed is set; they are counted
+// per exclusion (Suppressed), never as hits.
+//
+// The tuning file is applied here, to merged hits, rather than among the
+// engine's filters: a detection's Sigma form carries the event's fields,
+// and its KQL twin only the query's columns, so one exclusion written
+// over the event suppresses the detection in all its forms.
+func (p *Plan) NewSink(forward func(*hunt.Hit) error) hunt.HitSink {
+	p.sinkMade = true
+	p.counts = hunt.HitCounts{}
+	p.selFiltered = 0
+	if p.Tuning != nil {
+		p.tuned = p.Tuning.Filter()
+	}
+	sel := p.Config.Select
+	return hunt.NewMergingSink(func(h *hunt.Hit) error {
+		if !sel.KeepHit(h) {
+			p.selFiltered++
+			return nil
+		}
+		if p.tuned != nil {
+			if ex := p.tuned.Suppress(h); ex != nil {
+				if !p.Config.ShowSuppressed || forward == nil {
+					return nil
+				}
+				c := *h
+				c.Suppressed = ex.Name
+				return forward(&c)
+			}
+		}
+		p.counts.Add(h)
+		if forward == nil {
+			return nil
+		}
+		return forward(h)
+	})
+}
+
+// Suppressed returns, after Run, the hits each exclusion of the tuning
+// file suppressed (merged hits: one per detection per event), in file
+// order; nil without a tuning file.
+func (p *Plan) Suppressed() []tuning.Count {
+	if p.tuned == nil {
+		return nil
+	}
+	return p.tuned.Counts()
+}
+
+// SelectionFiltered returns, after Run, how many hits the selection's hit
+// filter (--channel, --event-id, --computer) left out.
+func (p *Plan) SelectionFiltered() int { return p.selFiltered }
+
+// KQLCheck returns the semantic warnings of the loaded KQL rules (queries
+// that can never fire as written, unknown columns), at their positions in
+// the rule files, without reading any event: for "loghunt rules check".
+func (p *Plan) KQLCheck() []hunt.Skipped {
+	if p.kql == nil {
+		return nil
+	}
+	return p.kql.Check()
 }

@@ -119,6 +119,22 @@ func (e *Engine) Result(d *rules.KQL) *value.Table { return e.results[d] }
 func (e *Engine) Notes() []string    { return e.notes }
 func (e *Engine) Warnings() []string { return e.warnings }
 
+// Check reports the semantic problems of every rule's query (kql.Check)
+// against the emulated tables' schema, without events: what "loghunt rules
+// check" shows, such as a comparison that can never be true. Positions are
+// in the rule files.
+func (e *Engine) Check() []hunt.Skipped {
+	cat := schema.Adapt[kql.Arg](schema.NewBuilder(schema.Options{Tables: e.tables}).Finish())
+	var out []hunt.Skipped
+	for _, r := range e.rules {
+		for _, w := range kql.Check(r.query, cat) {
+			line, col := r.def.FilePos(w.Line, w.Col)
+			out = append(out, hunt.Skipped{Path: r.def.Path, Line: line, Column: col, RuleID: r.def.ID, Reason: w.Msg})
+		}
+	}
+	return out
+}
+
 // Worker implements hunt.Observer.
 func (e *Engine) Worker() func(*parsers.Event) {
 	w := &kqlWorker{b: schema.NewBuilder(schema.Options{Tables: e.tables})}

@@ -135,9 +135,14 @@ const maxRowDetails = 8
 
 // Details returns the key fields of a hit as "Name: value" pairs: first the
 // fields the rule matched on, then the key fields the event or result row
-// has; for a row with none of those, its first columns.
+// has; for a row with none of those, its first columns. A hit a tuning
+// exclusion suppressed (shown by --show-suppressed) starts with
+// "suppressed by: NAME".
 func Details(h *hunt.Hit) []string {
 	var out []string
+	if h.Suppressed != "" {
+		out = append(out, "suppressed by: "+h.Suppressed)
+	}
 	seen := map[string]bool{}
 	add := func(name, value string) {
 		if seen[name] {
@@ -282,15 +287,20 @@ type jsonHit struct {
 	Fields   map[string]any `json:"fields,omitempty"`
 	Row      map[string]any `json:"row,omitempty"`
 	Related  []jsonSource   `json:"related,omitempty"`
+	// Suppressed is the tuning exclusion that matched (--show-suppressed).
+	Suppressed string `json:"suppressed_by,omitempty"`
 }
 
 type jsonRule struct {
-	ID     string   `json:"id"`
-	Title  string   `json:"title"`
-	Level  string   `json:"level,omitempty"`
-	Engine string   `json:"engine"`
-	Path   string   `json:"path,omitempty"`
-	Tags   []string `json:"tags,omitempty"`
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Level  string `json:"level,omitempty"`
+	Engine string `json:"engine"`
+	// Engines lists every engine that flagged the event for this
+	// detection, when several did (Engine is then their list, joined).
+	Engines []string `json:"engines,omitempty"`
+	Path    string   `json:"path,omitempty"`
+	Tags    []string `json:"tags,omitempty"`
 }
 
 type jsonSource struct {
@@ -343,9 +353,13 @@ func (j *jsonlWriter) Close(*Summary) error { return nil }
 // jsonOf is the JSONL shape of h.
 func jsonOf(h *hunt.Hit, loc *time.Location) *jsonHit {
 	j := &jsonHit{
-		Time:    formatTime(h.Time, loc),
-		Rule:    jsonRule{ID: h.Rule.ID, Title: h.Rule.Title, Level: h.Rule.Level, Engine: h.Rule.Engine, Path: h.Rule.Path, Tags: h.Rule.Tags},
-		Matched: h.Matched,
+		Time:       formatTime(h.Time, loc),
+		Rule:       jsonRule{ID: h.Rule.ID, Title: h.Rule.Title, Level: h.Rule.Level, Engine: h.Rule.Engine, Path: h.Rule.Path, Tags: h.Rule.Tags},
+		Matched:    h.Matched,
+		Suppressed: h.Suppressed,
+	}
+	if len(h.Engines) > 1 {
+		j.Rule.Engines = h.Engines
 	}
 	if ev := h.Event; ev != nil {
 		id, rid := ev.EventID, ev.RecordID

@@ -66,14 +66,28 @@ type Summary struct {
 	// HitsPerComputer lists the computers with hits, most first; names
 	// that differ only in case are one computer.
 	HitsPerComputer []ComputerCount `json:"hits_per_computer"`
-	Notes           []string        `json:"notes,omitempty"`
-	Warnings        []string        `json:"warnings,omitempty"`
+	// Suppressed counts the hits each exclusion of the tuning file
+	// suppressed, in file order (zeros included); nil without one.
+	Suppressed []ExclusionCount `json:"suppressed,omitempty"`
+	// TuningFile is the tuning file's path.
+	TuningFile string `json:"tuning_file,omitempty"`
+	// HitsFilteredOut counts the hits --channel, --event-id or --computer
+	// left out.
+	HitsFilteredOut int      `json:"hits_filtered_out,omitempty"`
+	Notes           []string `json:"notes,omitempty"`
+	Warnings        []string `json:"warnings,omitempty"`
 	// FieldWarnings counts the warnings that a loaded rule names a field
 	// some of its event sources lack, in FieldWarningRules rules. They are
 	// not listed here: "loghunt rules check" lists them.
 	FieldWarnings     int   `json:"field_warnings,omitempty"`
 	FieldWarningRules int   `json:"field_warning_rules,omitempty"`
 	DurationMS        int64 `json:"duration_ms"`
+}
+
+// ExclusionCount is how many hits one tuning exclusion suppressed.
+type ExclusionCount struct {
+	Name string `json:"name"`
+	Hits int64  `json:"hits"`
 }
 
 // levels are the Sigma levels, most severe first.
@@ -218,9 +232,22 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 	fmt.Fprintf(w, "  rules loaded:      %d (%s)\n", total, strings.Join(parts, ", "))
 	fmt.Fprintf(w, "  rules not loaded:  %d\n", len(s.RulesOff))
 	if s.Deselected > 0 {
-		fmt.Fprintf(w, "  rules deselected:  %d (by --min-level, --status, --tags, --exclude-rule or --no-kql)\n", s.Deselected)
+		fmt.Fprintf(w, "  rules deselected:  %d (by --rule, --level, --min-level, --status, --tags, --exclude-rule, --no-kql, or status unsupported)\n", s.Deselected)
 	}
 	fmt.Fprintf(w, "  hits:              %d\n", s.HitsTotal)
+	if s.HitsFilteredOut > 0 {
+		fmt.Fprintf(w, "  hits filtered out: %d (by --channel, --event-id or --computer)\n", s.HitsFilteredOut)
+	}
+	if s.TuningFile != "" {
+		var n int64
+		for _, e := range s.Suppressed {
+			n += e.Hits
+		}
+		fmt.Fprintf(w, "  suppressed:        %d (by the exclusions of %s)\n", n, terminalSafe(s.TuningFile))
+		for _, e := range s.Suppressed {
+			fmt.Fprintf(w, "    %6d  %s\n", e.Hits, terminalSafe(e.Name))
+		}
+	}
 	if s.HitsTotal > 0 {
 		lv := slices.SortedFunc(maps.Keys(s.HitsPerLevel), compareLevels)
 		fmt.Fprintf(w, "\nHits per level\n")

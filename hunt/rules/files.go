@@ -129,23 +129,35 @@ func Find(fsys fs.FS, root, label string) ([]File, []hunt.Skipped) {
 				return nil
 			}
 		}
-		kind, why := Classify(p, data)
-		if kind == KindNone {
-			// Only complain about files that look like they were meant
-			// to be rules; READMEs and licences are silently normal.
-			ext := strings.ToLower(path.Ext(p))
-			if ext == ".yml" || ext == ".yaml" || p == root {
-				skipped = append(skipped, hunt.Skipped{Path: show(p), Reason: why})
-			}
-			return nil
+		f, sk, ok := classified(p, data, show(p), p == root)
+		if ok {
+			files = append(files, f)
+		} else if sk != nil {
+			skipped = append(skipped, *sk)
 		}
-		files = append(files, File{Path: show(p), Name: p, Data: data, Kind: kind})
 		return nil
 	})
 	if err != nil {
 		skipped = append(skipped, hunt.Skipped{Path: show(root), Reason: err.Error(), Err: err})
 	}
 	return files, skipped
+}
+
+// classified classifies a file read as name (data is nil for a file
+// mayBeRule rejects): the File, or why it was skipped (nil for files that
+// are silently not rules: READMEs, licences).
+func classified(name string, data []byte, shown string, isRoot bool) (File, *hunt.Skipped, bool) {
+	kind, why := Classify(name, data)
+	if kind == KindNone {
+		// Only complain about files that look like they were meant
+		// to be rules; READMEs and licences are silently normal.
+		ext := strings.ToLower(path.Ext(name))
+		if ext == ".yml" || ext == ".yaml" || isRoot {
+			return File{}, &hunt.Skipped{Path: shown, Reason: why}, false
+		}
+		return File{}, nil, false
+	}
+	return File{Path: shown, Name: name, Data: data, Kind: kind}, nil, true
 }
 
 // MaxFileSize bounds a rule file's size; real rules are a few KiB.
@@ -187,8 +199,14 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 	return data, nil
 }
 
-// FindOnDisk is Find for a path given on the command line.
+// FindOnDisk is Find for a path given on the command line: a rule file,
+// a directory, or an archive of rules (IsArchive: FindArchive).
 func FindOnDisk(p string) ([]File, []hunt.Skipped) {
+	if IsArchive(p) {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return FindArchive(p)
+		}
+	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return nil, []hunt.Skipped{{Path: p, Reason: err.Error()}}

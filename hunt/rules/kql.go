@@ -24,7 +24,15 @@ type KQL struct {
 	Tactics     []string `yaml:"tactics"`
 	Techniques  []string `yaml:"relevantTechniques"`
 	Query       string   `yaml:"query"`
-	Path        string   `yaml:"-"`
+	// Status is the rule's status in Sigma's terms, a loghunt extension
+	// of the Sentinel shape: "unsupported" keeps a query that cannot fire
+	// as written out of hunts unless named (see Selection).
+	Status string `yaml:"status"`
+	// DetectionID is the id of the detection this query is a form of
+	// (the Sigma rule it was translated from), a loghunt extension: its
+	// hits merge with that rule's on the same event. "" means ID.
+	DetectionID string `yaml:"detectionId"`
+	Path        string `yaml:"-"`
 	// Line and Column are where the query text starts in the file
 	// (1-based): 1:1 in a .kql file, the first content line of a YAML
 	// block scalar. Zero when the query is not from a file (the command
@@ -184,7 +192,11 @@ func (d *KQL) Rule() *hunt.Rule {
 	for _, t := range d.Techniques {
 		tags = append(tags, "attack."+strings.ToLower(t))
 	}
-	return &hunt.Rule{ID: d.ID, Title: d.Name, Level: severityLevel(d.Severity), Engine: "kql", Path: d.Path, Tags: tags, Description: d.Description}
+	det := d.DetectionID
+	if strings.EqualFold(det, d.ID) {
+		det = ""
+	}
+	return &hunt.Rule{ID: d.ID, Title: d.Name, Level: severityLevel(d.Severity), Engine: "kql", Path: d.Path, Tags: tags, Description: d.Description, Detection: det}
 }
 
 // severityLevel maps Sentinel severities onto Sigma levels.

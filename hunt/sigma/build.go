@@ -49,7 +49,7 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 			continue
 		}
 		if reason, opt := l.selected(d); reason != "" {
-			rep.Skipped = append(rep.Skipped, Skip{Path: d.path, RuleID: d.meta.ID, Title: d.meta.Title, Reason: reason})
+			rep.Skipped = append(rep.Skipped, Skip{Path: d.path, RuleID: d.meta.ID, Title: d.meta.Title, Name: d.meta.Name, Reason: reason})
 			rep.SkippedBy[opt]++
 			continue
 		}

@@ -81,6 +81,7 @@ type Report struct {
 // Skip is a rule left out by selection.
 type Skip struct {
 	Path, RuleID, Title string
+	Name                string // the rule's optional name
 	Reason              string // e.g. "level low below min-level medium"
 }
 
