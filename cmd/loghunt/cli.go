@@ -47,6 +47,7 @@ func commands() []command {
 	return []command{
 		{"hunt", "run Sigma and KQL rules over logs and print the hits", runHunt},
 		{"kql", "run one KQL query over logs and print the result table", runKQL},
+		{"search", "search every event for keywords, regular expressions, event IDs or field values", runSearch},
 		{"dump", "decode EVTX files to XML or JSON Lines", runDump},
 		{"rules", "check rule files: which load, which do not and why", runRules},
 		{"version", "print the version", runVersion},
