@@ -20,7 +20,7 @@ func TestIndexFold(t *testing.T) {
 		{"Hello World", "worlds", -1, 0},
 		{"aAaAaAb", "AAB", 4, 3},
 		{"xx\u212aelvin", "KELVIN", 2, 8}, // the Kelvin sign is 3 bytes
-		{"straße", "SS", -1, 0},          // simple folding: ß is not ss
+		{"straße", "SS", -1, 0},           // simple folding: ß is not ss
 		{"ÀB", "àb", 0, 3},
 		{"a\xffb", "B", 2, 1}, // invalid UTF-8 in the value
 	} {
