@@ -7,11 +7,13 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/app"
 	"github.com/loghunt/loghunt/hunt/output"
 	"github.com/loghunt/loghunt/hunt/search"
+	"github.com/loghunt/loghunt/hunt/timewindow"
 )
 
 const searchSynopsis = `Usage: loghunt search [flags] PATH...
@@ -27,11 +29,14 @@ is enough. --event-id, --channel and --field keep only the events they name
 (each --field must hold); given alone, they list those events.
 
 --field NAME=VALUE compares the whole value of the field NAME (the name in
-any case); '*' in VALUE matches any run of characters.
+any case); '*' in VALUE matches any run of characters. --from is inclusive
+and --to exclusive; events without a timestamp are kept, and counted in the
+summary.
 
 Examples:
   loghunt search -k mimikatz evidence/
   loghunt search -k lsass -k minidump --event-id 4688,1 logs/
+  loghunt search -k psexec --from 2024-05-01 --to 2024-05-02T12:00:00+02:00 logs/
   loghunt search --any -k ncat -e ':4444\b' logs/
   loghunt search --channel sysmon --field 'Image=*\powershell.exe' -o ps.csv logs/
 `
@@ -47,6 +52,7 @@ type searchFlags struct {
 	eventIDs      []string
 	channels      []string
 	fields        []string
+	from, to      string
 }
 
 func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -63,6 +69,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(listFlag{vals: &s.eventIDs, split: true}, "event-id", "only events with one of these `IDs` (comma-separated or repeated)")
 	fs.Var(listFlag{vals: &s.channels, split: true}, "channel", "only events of one of these `channels` (any case; a Sigma service name such as sysmon or security names its channels)")
 	fs.Var(listFlag{vals: &s.fields}, "field", "only events whose field NAME has a value matching VALUE as a whole, '*' a wildcard (`NAME=VALUE`); repeatable, all must hold")
+	fs.StringVar(&s.from, "from", "", "only events at or after `TIME` (inclusive): RFC 3339 with its offset, or a plain date (UTC)")
+	fs.StringVar(&s.to, "to", "", "only events before `TIME` (exclusive): RFC 3339 with its offset, or a plain date (UTC)")
 	f.register(fs, false)
 	if fs.Lookup("output") == nil { // hunt's output flags may come to define it
 		fs.StringVar(&f.out, "output", "", "same as -o `FILE`")
@@ -79,6 +87,14 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return searchUsage(err)
 	}
+	window, err := timewindow.Parse(timewindow.Flags{From: s.from, To: s.to})
+	if err != nil {
+		var te *timewindow.Error
+		if errors.As(err, &te) {
+			return usagef(te.Hint, "%v", te)
+		}
+		return err
+	}
 	format, cfg, err := f.prepare(paths)
 	if err != nil {
 		return err
@@ -87,14 +103,18 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg.RulePaths, cfg.NoBundled, cfg.NoSigma, cfg.NoKQL = nil, true, true, true
 
 	out := &hitOutput{stdout: stdout, path: f.out, format: format}
-	plan, res, err := runSearchPlan(ctx, &f, cfg, searcher, stderr, hunt.NewSortingSink(out.WriteHit))
+	plan, res, tally, err := runSearchPlan(ctx, &f, cfg, searcher, window, stderr, hunt.NewSortingSink(out.WriteHit))
 	if err != nil {
 		out.abort()
 		return err
 	}
 	sum := buildSummary(plan, res)
 	sum.RulesLoaded = map[string]int{"search": 1}
-	sum.Notes = append([]string{"search: " + searcher.String()}, sum.Notes...)
+	notes := []string{"search: " + searcher.String()}
+	if tally != nil {
+		notes = append(notes, tally.Report(0).Notes(nil)...)
+	}
+	sum.Notes = append(notes, sum.Notes...)
 	if err := out.Close(sum); err != nil {
 		return err
 	}
@@ -143,12 +163,14 @@ func searchUsage(err error) error {
 }
 
 // runSearchPlan discovers the inputs as hunt does and runs the engine with
-// the searcher as its only matcher, with a progress bar on a terminal
-// unless -q.
-func runSearchPlan(ctx context.Context, f *huntFlags, cfg app.Config, s *search.Searcher, stderr io.Writer, sink hunt.HitSink) (*app.Plan, *hunt.Result, error) {
+// the searcher as its only matcher, behind the time window when there is
+// one (then the tally counts what the window left out), with a progress
+// bar on a terminal unless -q.
+func runSearchPlan(ctx context.Context, f *huntFlags, cfg app.Config, s *search.Searcher, window timewindow.Spec, stderr io.Writer,
+	sink hunt.HitSink) (*app.Plan, *hunt.Result, *timewindow.Tally, error) {
 	plan, err := app.Prepare(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(plan.Inputs) == 0 {
 		var why []string
@@ -159,9 +181,18 @@ func runSearchPlan(ctx context.Context, f *huntFlags, cfg app.Config, s *search.
 			}
 			why = append(why, sk.Path+": "+sk.Reason)
 		}
-		return nil, nil, fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(cfg.Paths, ", "), strings.Join(why, "; "))
+		return nil, nil, nil, fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(cfg.Paths, ", "), strings.Join(why, "; "))
 	}
-	plan.Options.Matchers = []hunt.Matcher{s}
+	var m hunt.Matcher = s
+	var tally *timewindow.Tally
+	if !window.IsZero() {
+		// --from and --to are known before any event is read: the
+		// searcher sees only the events in the window.
+		m = window.Resolve(time.Time{}).Matcher(s)
+		tally = timewindow.NewTally(window)
+		plan.Options.Observers = append(plan.Options.Observers, tally)
+	}
+	plan.Options.Matchers = []hunt.Matcher{m}
 	plan.Options.Sink = sink
 	var bar *progress
 	if !f.quiet {
@@ -170,5 +201,5 @@ func runSearchPlan(ctx context.Context, f *huntFlags, cfg app.Config, s *search.
 	}
 	res, err := plan.Run(ctx)
 	bar.finish()
-	return plan, res, err
+	return plan, res, tally, err
 }
