@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,7 +90,10 @@ type term struct {
 	label string // Matched.Search: the keyword, or /regexp/
 	kw    string
 	re    *regexp.Regexp
-	fold  bool
+	// needles: a value the regexp can match holds one of them (nil: no
+	// such literal is known).
+	needles []string
+	fold    bool
 }
 
 type fieldFilter struct {
@@ -127,7 +131,7 @@ func New(opts Options) (*Searcher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: regular expression %q: %v", ErrBadPattern, r, err)
 		}
-		s.terms = append(s.terms, term{label: "/" + r + "/", re: re})
+		s.terms = append(s.terms, term{label: "/" + r + "/", re: re, needles: needles(src, syntax.Perl)})
 	}
 	for _, c := range opts.Channels {
 		if c == "" {
@@ -229,6 +233,9 @@ func (t *term) find(ev *parsers.Event) (name, value string, ok bool) {
 func (t *term) holds(v string) bool {
 	switch {
 	case t.re != nil:
+		if t.needles != nil && !holdsAny(v, t.needles) {
+			return false
+		}
 		return t.re.MatchString(v)
 	case t.fold:
 		return containsFold(v, t.kw)
