@@ -16,7 +16,7 @@ func TestNeedles(t *testing.T) {
 		{`mimikatz`, []string{"mimikatz"}},
 		{`sekurlsa|lsass\.dmp`, []string{"lsass.dmp", "sekurlsa"}},
 		{`^rundll32\.exe .*comsvcs`, []string{"rundll32.exe "}}, // the longer of the two parts
-		{`(?i)Net\.WebClient`, []string{"NET.WEBCLIENT"}},         // folded literals are kept in one case
+		{`(?i)Net\.WebClient`, []string{"NET.WEBCLIENT"}},       // folded literals are kept in one case
 		{`(ab)+c?`, []string{"ab"}},
 		{`x{2,}`, []string{"x"}}, // simplified to xx+: each part needs an x
 		{`(abc)?d`, []string{"d"}},
