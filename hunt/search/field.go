@@ -43,12 +43,19 @@ func ParseFieldFilter(s string) (FieldFilter, error) {
 // pattern's: each literal segment is found at its leftmost place, which is
 // the right place for a pattern with no other wildcard.
 type glob struct {
-	segs []string // the pattern split at '*'; one segment: no star
-	fold bool
+	segs   []string // the pattern split at '*'; one segment: no star
+	fold   bool
+	folded []folded // segs, prepared for a case-insensitive search
 }
 
-func newGlob(pattern string, fold bool) glob {
-	return glob{segs: strings.Split(pattern, "*"), fold: fold}
+func newGlob(pattern string, caseless bool) glob {
+	g := glob{segs: strings.Split(pattern, "*"), fold: caseless}
+	if caseless {
+		for _, s := range g.segs {
+			g.folded = append(g.folded, fold(s))
+		}
+	}
+	return g
 }
 
 func (g glob) match(s string) bool {
@@ -80,10 +87,10 @@ func (g glob) match(s string) bool {
 		}
 		s = s[:len(s)-len(last)]
 	}
-	for _, seg := range g.segs[1 : len(g.segs)-1] {
+	for k, seg := range g.segs[1 : len(g.segs)-1] {
 		var i, n int
 		if g.fold {
-			i, n = indexFold(s, seg)
+			i, n = g.folded[k+1].index(s)
 		} else {
 			i, n = strings.Index(s, seg), len(seg)
 		}

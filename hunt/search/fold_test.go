@@ -34,14 +34,25 @@ func TestIndexFold(t *testing.T) {
 // TestIndexFoldASCIIAdversarial checks the switch to Rabin-Karp on the
 // input that defeats a first-byte scan, and that it still finds the match.
 func TestIndexFoldASCIIAdversarial(t *testing.T) {
-	s := strings.Repeat("a", 1<<16) + "b"
-	needle := strings.Repeat("A", 500) + "B"
-	if got, want := indexFoldASCII(s, needle), len(s)-len(needle); got != want {
-		t.Errorf("got %d, want %d", got, want)
+	// z is the rarest byte, so the search jumps between the z's: every
+	// place, and each comparison fails only at the needle's last byte.
+	for _, pair := range [][2]string{
+		{strings.Repeat("z", 1<<16) + "q", strings.Repeat("Z", 500) + "Q"},
+		{strings.Repeat("a", 1<<16) + "b", strings.Repeat("A", 500) + "B"},
+	} {
+		s, needle := pair[0], pair[1]
+		if got, want := ascii(needle).indexASCII(s), len(s)-len(needle); got != want {
+			t.Errorf("%.3q…: got %d, want %d", needle, got, want)
+		}
+		if got := ascii(needle).indexASCII(s[:len(s)-1]); got != -1 {
+			t.Errorf("%.3q… without its last byte: got %d, want -1", needle, got)
+		}
 	}
-	if got := indexFoldASCII(s[:len(s)-1], needle); got != -1 {
-		t.Errorf("no b: got %d, want -1", got)
-	}
+}
+
+func ascii(needle string) *folded {
+	f := fold(needle)
+	return &f
 }
 
 func TestGlob(t *testing.T) {

@@ -27,6 +27,18 @@ func needles(expr string, flags syntax.Flags) []string {
 	return need(re.Simplify())
 }
 
+// foldAll prepares needles for the search.
+func foldAll(ns []string) []folded {
+	if ns == nil {
+		return nil
+	}
+	out := make([]folded, len(ns))
+	for i, n := range ns {
+		out[i] = fold(n)
+	}
+	return out
+}
+
 func need(re *syntax.Regexp) []string {
 	switch re.Op {
 	case syntax.OpLiteral:
@@ -78,9 +90,9 @@ func shortest(ns []string) int {
 }
 
 // holdsAny reports whether v holds one of the needles, case-insensitively.
-func holdsAny(v string, ns []string) bool {
-	for _, n := range ns {
-		if containsFold(v, n) {
+func holdsAny(v string, ns []folded) bool {
+	for i := range ns {
+		if ns[i].contains(v) {
 			return true
 		}
 	}

@@ -92,8 +92,9 @@ type term struct {
 	re    *regexp.Regexp
 	// needles: a value the regexp can match holds one of them (nil: no
 	// such literal is known).
-	needles []string
+	needles []folded
 	fold    bool
+	folded  folded // kw, prepared for a case-insensitive search
 }
 
 type fieldFilter struct {
@@ -109,7 +110,7 @@ func (s *Searcher) Rule() *hunt.Rule { return s.rule }
 // ErrBadField or ErrNothing.
 func New(opts Options) (*Searcher, error) {
 	s := &Searcher{opts: opts, rule: &hunt.Rule{ID: "search", Title: "search", Engine: "search"}}
-	fold := !opts.CaseSensitive
+	caseless := !opts.CaseSensitive
 	for _, k := range opts.Keywords {
 		switch {
 		case k == "":
@@ -117,21 +118,21 @@ func New(opts Options) (*Searcher, error) {
 		case len(k) > MaxPattern:
 			return nil, fmt.Errorf("%w: keyword of %d bytes, longer than %d", ErrBadPattern, len(k), MaxPattern)
 		}
-		s.terms = append(s.terms, term{label: k, kw: k, fold: fold})
+		s.terms = append(s.terms, term{label: k, kw: k, fold: caseless, folded: fold(k)})
 	}
 	for _, r := range opts.Regexps {
 		if len(r) > MaxPattern {
 			return nil, fmt.Errorf("%w: regular expression of %d bytes, longer than %d", ErrBadPattern, len(r), MaxPattern)
 		}
 		src := r
-		if fold {
+		if caseless {
 			src = "(?i)" + r
 		}
 		re, err := regexp.Compile(src)
 		if err != nil {
 			return nil, fmt.Errorf("%w: regular expression %q: %v", ErrBadPattern, r, err)
 		}
-		s.terms = append(s.terms, term{label: "/" + r + "/", re: re, needles: needles(src, syntax.Perl)})
+		s.terms = append(s.terms, term{label: "/" + r + "/", re: re, needles: foldAll(needles(src, syntax.Perl))})
 	}
 	for _, c := range opts.Channels {
 		if c == "" {
@@ -147,7 +148,7 @@ func New(opts Options) (*Searcher, error) {
 		if len(f.Name)+len(f.Value) >= MaxPattern {
 			return nil, fmt.Errorf("%w: %d bytes, longer than %d", ErrBadField, len(f.Name)+len(f.Value)+1, MaxPattern)
 		}
-		s.fields = append(s.fields, fieldFilter{name: f.Name, g: newGlob(f.Value, fold)})
+		s.fields = append(s.fields, fieldFilter{name: f.Name, g: newGlob(f.Value, caseless)})
 	}
 	if len(s.terms) == 0 && len(opts.EventIDs) == 0 && len(s.channels) == 0 && len(s.fields) == 0 {
 		return nil, ErrNothing
@@ -238,7 +239,7 @@ func (t *term) holds(v string) bool {
 		}
 		return t.re.MatchString(v)
 	case t.fold:
-		return containsFold(v, t.kw)
+		return t.folded.contains(v)
 	}
 	return strings.Contains(v, t.kw)
 }
