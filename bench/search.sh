@@ -31,6 +31,7 @@ LABELS=(
 	"search -k powershell -k bypass"
 	"search -e 'sekurlsa|lsass\.dmp'"
 	"search -e '\d+\.\d+\.\d+\.\d+' (no literal but '.')"
+	"same, -e zzqqxx too: the regexp's cost without the output"
 	"search --field 'Image=*\powershell.exe'"
 	"search --event-id 4688,1 -k whoami"
 )
@@ -42,8 +43,9 @@ case_args() {
 	3) ARGS=(search -k powershell -k bypass) ;;
 	4) ARGS=(search -e 'sekurlsa|lsass\.dmp') ;;
 	5) ARGS=(search -e '\d+\.\d+\.\d+\.\d+') ;;
-	6) ARGS=(search --field 'Image=*\powershell.exe') ;;
-	7) ARGS=(search --event-id 4688,1 -k whoami) ;;
+	6) ARGS=(search -e '\d+\.\d+\.\d+\.\d+' -e zzqqxx) ;;
+	7) ARGS=(search --field 'Image=*\powershell.exe') ;;
+	8) ARGS=(search --event-id 4688,1 -k whoami) ;;
 	esac
 }
 

@@ -98,3 +98,42 @@ func holdsAny(v string, ns []folded) bool {
 	}
 	return false
 }
+
+// minLen returns the fewest bytes a match of expr can span: a value
+// shorter than that is not given to the regexp engine. A rune counts one
+// byte, the least any rune takes (a case-folded letter may match a wider
+// one: k and the Kelvin sign); the count stops growing at 1<<20.
+func minLen(expr string, flags syntax.Flags) int {
+	re, err := syntax.Parse(expr, flags)
+	if err != nil {
+		return 0
+	}
+	return least(re.Simplify())
+}
+
+func least(re *syntax.Regexp) int {
+	const most = 1 << 20
+	switch re.Op {
+	case syntax.OpLiteral:
+		return min(len(re.Rune), most)
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return least(re.Sub[0])
+	case syntax.OpRepeat:
+		return min(re.Min*least(re.Sub[0]), most)
+	case syntax.OpConcat:
+		n := 0
+		for _, sub := range re.Sub {
+			n = min(n+least(sub), most)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := most
+		for _, sub := range re.Sub {
+			n = min(n, least(sub))
+		}
+		return n
+	}
+	return 0
+}

@@ -64,3 +64,46 @@ func FuzzRegexpNeedles(f *testing.F) {
 		}
 	})
 }
+
+func TestMinLen(t *testing.T) {
+	for _, tt := range []struct {
+		expr string
+		want int
+	}{
+		{`abc`, 3},
+		{`\d+\.\d+\.\d+\.\d+`, 7},
+		{`a|bcd`, 1},
+		{`(ab){3,5}`, 6},
+		{`x*`, 0},
+		{`^$`, 0},
+		{`(?i)k`, 1}, // the Kelvin sign is 3 bytes, k one
+		{`[^a]`, 1},
+		{`a(`, 0},
+	} {
+		if got := minLen(tt.expr, syntax.Perl); got != tt.want {
+			t.Errorf("minLen(%q) = %d, want %d", tt.expr, got, tt.want)
+		}
+	}
+}
+
+// FuzzRegexpMinLen checks that no match is shorter than minLen.
+func FuzzRegexpMinLen(f *testing.F) {
+	for _, seed := range [][2]string{{`\d+\.\d+`, "1.2"}, {`(?i)k+`, "\u212a"}, {`(ab){2}|c`, "abab"}, {`[^a]b`, "\xffb"}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, expr, s string) {
+		if len(expr) > MaxPattern {
+			return
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return
+		}
+		n := minLen(expr, syntax.Perl)
+		for _, m := range re.FindAllStringIndex(s, -1) {
+			if m[1]-m[0] < n {
+				t.Fatalf("%q matches %q in %q, %d bytes, under minLen %d", expr, s[m[0]:m[1]], s, m[1]-m[0], n)
+			}
+		}
+	})
+}

@@ -93,6 +93,7 @@ type term struct {
 	// needles: a value the regexp can match holds one of them (nil: no
 	// such literal is known).
 	needles []folded
+	minLen  int // the fewest bytes a match of re spans
 	fold    bool
 	folded  folded // kw, prepared for a case-insensitive search
 }
@@ -132,7 +133,7 @@ func New(opts Options) (*Searcher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: regular expression %q: %v", ErrBadPattern, r, err)
 		}
-		s.terms = append(s.terms, term{label: "/" + r + "/", re: re, needles: foldAll(needles(src, syntax.Perl))})
+		s.terms = append(s.terms, term{label: "/" + r + "/", re: re, needles: foldAll(needles(src, syntax.Perl)), minLen: minLen(src, syntax.Perl)})
 	}
 	for _, c := range opts.Channels {
 		if c == "" {
@@ -224,7 +225,18 @@ func (t *term) find(ev *parsers.Event) (name, value string, ok bool) {
 		}
 	}
 	for _, c := range core {
-		if v := c.value(ev); v != "" && t.holds(v) {
+		v := c.value(ev)
+		if v == "" {
+			continue
+		}
+		if t.re != nil {
+			// EVTX events have these values as fields too: a regexp,
+			// unlike a keyword's scan, costs more than looking.
+			if fv, ok := ev.Get(c.name); ok && fv == v {
+				continue
+			}
+		}
+		if t.holds(v) {
 			return c.name, v, true
 		}
 	}
@@ -234,7 +246,7 @@ func (t *term) find(ev *parsers.Event) (name, value string, ok bool) {
 func (t *term) holds(v string) bool {
 	switch {
 	case t.re != nil:
-		if t.needles != nil && !holdsAny(v, t.needles) {
+		if len(v) < t.minLen || t.needles != nil && !holdsAny(v, t.needles) {
 			return false
 		}
 		return t.re.MatchString(v)
