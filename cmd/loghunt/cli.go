@@ -80,6 +80,7 @@ func commands(con *console) []command {
 	return []command{
 		{"hunt", "run Sigma and KQL rules over logs and print the hits", withConsole(con, runHunt)},
 		{"kql", "run one KQL query over logs and print the result table", withConsole(con, runKQL)},
+		{"search", "search every event for keywords, regular expressions, event IDs or field values", withConsole(con, runSearch)},
 		{"dump", "decode EVTX files to XML or JSON Lines", runDump},
 		{"rules", "check rule files: which load, which do not and why", runRules},
 		{"version", "print the version, the commit, the Go version and the rulepacks' versions", runVersion},
