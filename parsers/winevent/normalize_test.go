@@ -88,3 +88,47 @@ func TestNormalizeDefenderNames(t *testing.T) {
 		t.Errorf("channels compare case-insensitively: %q", got)
 	}
 }
+
+// TestNewProcessAccount: the account of 4688's new process, computed by
+// hand from the 4688 documentation's field meanings and Sysmon's User.
+func TestNewProcessAccount(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		fields map[string]string
+		want   ProcessAccount
+	}{
+		{"service started by the machine account, no target",
+			map[string]string{"SubjectUserSid": "S-1-5-18", "SubjectUserName": "HOST$", "SubjectDomainName": "WORKGROUP",
+				"SubjectLogonId": "0x3e7", "TargetUserSid": "S-1-0-0", "TargetUserName": "-", "TargetDomainName": "-", "TargetLogonId": "0x0"},
+			ProcessAccount{Domain: "NT AUTHORITY", Name: "SYSTEM", SID: "S-1-5-18", LogonID: "0x3e7"}},
+		{"machine account subject, SYSTEM target",
+			map[string]string{"SubjectUserSid": "S-1-5-21-1-2-3-1000", "SubjectUserName": "HOST$", "SubjectDomainName": "CORP",
+				"SubjectLogonId": "0x3e7", "TargetUserSid": "S-1-5-18", "TargetUserName": "SYSTEM", "TargetDomainName": "NT AUTHORITY", "TargetLogonId": "0x3E7"},
+			ProcessAccount{Domain: "NT AUTHORITY", Name: "SYSTEM", SID: "S-1-5-18", LogonID: "0x3E7"}},
+		{"machine account target in the network service session",
+			map[string]string{"SubjectUserName": "alice", "SubjectDomainName": "CORP", "SubjectLogonId": "0x1a2b3",
+				"TargetUserName": "HOST$", "TargetDomainName": "CORP", "TargetLogonId": "0x3e4"},
+			ProcessAccount{Domain: "NT AUTHORITY", Name: "NETWORK SERVICE", SID: "S-1-5-20", LogonID: "0x3e4"}},
+		{"local service by SID only (no logon ids, event version 0)",
+			map[string]string{"SubjectUserSid": "S-1-5-19", "SubjectUserName": "LOCAL SERVICE", "SubjectDomainName": "NT AUTHORITY"},
+			ProcessAccount{Domain: "NT AUTHORITY", Name: "LOCAL SERVICE", SID: "S-1-5-19"}},
+		{"runas: a user target",
+			map[string]string{"SubjectUserSid": "S-1-5-21-1-2-3-1001", "SubjectUserName": "alice", "SubjectDomainName": "CORP",
+				"SubjectLogonId": "0x1a2b3", "TargetUserSid": "S-1-5-21-1-2-3-500", "TargetUserName": "Administrator", "TargetDomainName": "CORP", "TargetLogonId": "0x5a1f0"},
+			ProcessAccount{Domain: "CORP", Name: "Administrator", SID: "S-1-5-21-1-2-3-500", LogonID: "0x5a1f0"}},
+		{"a user running as itself",
+			map[string]string{"SubjectUserSid": "S-1-5-21-1-2-3-1001", "SubjectUserName": "alice", "SubjectDomainName": "CORP",
+				"SubjectLogonId": "0x1a2b3", "TargetUserSid": "S-1-0-0", "TargetUserName": "-", "TargetDomainName": "-", "TargetLogonId": "0x0"},
+			ProcessAccount{Domain: "CORP", Name: "alice", SID: "S-1-5-21-1-2-3-1001", LogonID: "0x1a2b3"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewProcessAccount(func(n string) string { return tt.fields[n] })
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if u := (ProcessAccount{Domain: "NT AUTHORITY", Name: "SYSTEM"}).User(); u != `NT AUTHORITY\SYSTEM` {
+		t.Errorf("User() = %q", u)
+	}
+}
