@@ -11,6 +11,11 @@ import (
 // call it before they emit an event:
 //   - the event time: EventTime, when it gives one, replaces the System
 //     time (Sysmon's UtcTime; see TimeField);
+//   - classic PowerShell: an event of the Windows PowerShell channel
+//     (400, 403, 600, 800...) with a Message and no Data, as flat exports
+//     write it, gets the message's detail blocks as Data
+//     (ClassicPowerShellData), where EVTX has its unnamed Data elements,
+//     so that the ps_classic_* rules' "Data|contains" tests match;
 //   - field names: DataName gives the names with spaces that some
 //     providers write (Defender's "Threat Name") the names rules use.
 //
@@ -18,6 +23,15 @@ import (
 func Normalize(ev *parsers.Event) {
 	if t, ok := EventTime(ev); ok {
 		ev.Time = t
+	}
+	if strings.EqualFold(ev.Channel, WindowsPowerShell) {
+		if _, ok := ev.Get("Data"); !ok {
+			if msg, ok := ev.Get("Message"); ok {
+				if d, ok := ClassicPowerShellData(msg); ok {
+					ev.Add("Data", d)
+				}
+			}
+		}
 	}
 	if spacedNames(ev.Channel) {
 		for i := range ev.Fields {
@@ -78,4 +92,29 @@ func DataName(channel, name string) string {
 		return n
 	}
 	return strings.ReplaceAll(name, " ", "")
+}
+
+// classicHeadings open the blocks of Name=Value lines in the message of a
+// classic PowerShell event: 400, 403 and 600 have "Details:", 800 has
+// "Context Information:" and then "Details:".
+var classicHeadings = []string{"Details:", "Context Information:"}
+
+// ClassicPowerShellData returns the detail blocks of the rendered message
+// of a Windows PowerShell event: the text after its first heading
+// ("Details:" or "Context Information:"), with the surrounding white space
+// trimmed. In EVTX these Name=Value lines ("HostApplication=...",
+// "EngineVersion=...") are the event's unnamed Data elements, which the
+// ps_classic_* rules search. ok is false when the message has no heading.
+func ClassicPowerShellData(message string) (string, bool) {
+	at, end := -1, 0
+	for _, h := range classicHeadings {
+		if i := strings.Index(message, h); i >= 0 && (at < 0 || i < at) {
+			at, end = i, i+len(h)
+		}
+	}
+	if at < 0 {
+		return "", false
+	}
+	d := strings.TrimSpace(message[end:])
+	return d, d != ""
 }

@@ -132,3 +132,32 @@ func TestNewProcessAccount(t *testing.T) {
 		t.Errorf("User() = %q", u)
 	}
 }
+
+func TestClassicPowerShellData(t *testing.T) {
+	msg400 := "Engine state is changed from None to Available. \r\n\r\nDetails: \r\n\tNewEngineState=Available\r\n\tPreviousEngineState=None\r\n\r\n\tHostName=ConsoleHost\r\n\tEngineVersion=2.0\r\n"
+	msg800 := "Pipeline execution details for command line: Get-Date\r\n\r\nContext Information: \r\n\tDetailSequence=1\r\n\tHostApplication=powershell.exe\r\n\r\nDetails: \r\nCommandInvocation(Get-Date): \"Get-Date\"\r\n"
+	for _, tt := range []struct {
+		msg, want string
+		ok        bool
+	}{
+		{msg400, "NewEngineState=Available\r\n\tPreviousEngineState=None\r\n\r\n\tHostName=ConsoleHost\r\n\tEngineVersion=2.0", true},
+		{msg800, "DetailSequence=1\r\n\tHostApplication=powershell.exe\r\n\r\nDetails: \r\nCommandInvocation(Get-Date): \"Get-Date\"", true},
+		{"Engine state is changed.", "", false},
+		{"Details:   ", "", false},
+	} {
+		got, ok := ClassicPowerShellData(tt.msg)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ClassicPowerShellData(%q) = %q, %v; want %q, %v", tt.msg, got, ok, tt.want, tt.ok)
+		}
+	}
+	ev := &parsers.Event{Channel: "windows powershell", Fields: []parsers.Field{{Name: "Message", Value: msg400}}}
+	Normalize(ev)
+	if d, _ := ev.Get("Data"); d == "" {
+		t.Error("a flat 400 without Data gets none")
+	}
+	ev = &parsers.Event{Channel: WindowsPowerShell, Fields: []parsers.Field{{Name: "Data", Value: "Available"}, {Name: "Message", Value: msg400}}}
+	Normalize(ev)
+	if got := ev.Values(nil, "Data"); len(got) != 1 {
+		t.Errorf("an event with Data keeps it alone, got %q", got)
+	}
+}

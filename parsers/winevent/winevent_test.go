@@ -161,7 +161,7 @@ func TestMappingFrom(t *testing.T) {
 	for field, want := range map[string]string{
 		"Image": "NewProcessName", "ParentImage": "ParentProcessName", "ProcessId": "NewProcessId",
 		"ParentProcessId": "ProcessId", "IntegrityLevel": "MandatoryLabel", "User": "TargetDomainName",
-		"LogonId": "TargetDomainName",
+		"LogonId":     "TargetDomainName",
 		"CommandLine": "", // same name in both events: not mapped
 	} {
 		if got := Security4688.From(field); got != want {
