@@ -145,14 +145,14 @@ var Security4688 = Mapping{
 }
 
 // DefenderAntivirus gives Windows Defender's detection events the names
-// Sigma's antivirus category uses. It is loghunt's only field-name
-// normalisation: the event's "Threat Name" has a space, the rule field
-// none.
+// Sigma's antivirus category uses (SigmaHQ's THOR test mapping: Signature
+// is ThreatName, Filename is Path). The event's "Threat Name" is
+// ThreatName once normalised (DataName).
 var DefenderAntivirus = Mapping{
 	Name:    "windefend_antivirus",
 	Channel: Defender,
 	Fields: []FieldMap{
-		{Field: "Signature", From: []string{"Threat Name"}},
+		{Field: "Signature", From: []string{"ThreatName"}},
 		{Field: "Filename", From: []string{"Path"}},
 	},
 }

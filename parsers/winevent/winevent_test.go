@@ -168,7 +168,7 @@ func TestMappingFrom(t *testing.T) {
 			t.Errorf("Security4688.From(%q) = %q, want %q", field, got, want)
 		}
 	}
-	if got := DefenderAntivirus.From("Signature"); got != "Threat Name" {
+	if got := DefenderAntivirus.From("Signature"); got != "ThreatName" {
 		t.Errorf("DefenderAntivirus.From(Signature) = %q", got)
 	}
 }
