@@ -1,12 +1,15 @@
 package sigma
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loghunt/loghunt/internal/evtxtest"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/evtx"
 	pjson "github.com/loghunt/loghunt/parsers/json"
 )
 
@@ -166,5 +169,50 @@ func TestClassicPowerShellMessage(t *testing.T) {
 		`"Message":"Engine state is changed from None to Available. \r\n\r\nDetails: \r\n\tNewEngineState=Available\r\n\tPreviousEngineState=None\r\n\r\n\tSequenceNumber=13\r\n\r\n\tHostName=ConsoleHost\r\n\tHostVersion=5.1.19041.1\r\n\tHostId=8c1a8b4e-1f0e-4c5e-9d3a-2b6f7e8d9a0b\r\n\tHostApplication=powershell.exe -version 2 -nop\r\n\tEngineVersion=2.0\r\n\tRunspaceId=5d2e8f4a-3b1c-4e6d-8a9f-0c1b2d3e4f5a\r\n"}`
 	if _, ids := jsonHits(t, rs, doc); !hasID(ids, "6331d09b-4785-4c13-980f-f96661356249") {
 		t.Errorf("downgrade rule did not fire (fired: %v)", ids)
+	}
+}
+
+// TestDefenderSpacedNamesEVTX is TestDefenderSpacedNamesJSON from an EVTX
+// file written by internal/evtxtest: the same 1116 as Defender records it.
+func TestDefenderSpacedNamesEVTX(t *testing.T) {
+	rs := fidelityRules(t, defenderRules...)
+	at := time.Date(2024, 5, 1, 10, 10, 0, 0, time.UTC)
+	ev := evtxtest.Event("Microsoft-Windows-Windows Defender", "Microsoft-Windows-Windows Defender/Operational", "WS01.corp.local", 1116, 77, at,
+		evtxtest.Attr{Name: "Product Name", Value: "Microsoft Defender Antivirus"},
+		evtxtest.Attr{Name: "Detection ID", Value: "{0D3B2B3E-9A57-4F2A-8E25-1C7E0A6B9F00}"},
+		evtxtest.Attr{Name: "Threat Name", Value: "HackTool:Win32/Mimikatz.D"},
+		evtxtest.Attr{Name: "Severity Name", Value: "High"},
+		evtxtest.Attr{Name: "Source Name", Value: "AMSI"},
+		evtxtest.Attr{Name: "Process Name", Value: `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`},
+		evtxtest.Attr{Name: "Detection User", Value: `CORP\alice`},
+		evtxtest.Attr{Name: "Path", Value: `amsi:_\Device\HarddiskVolume3\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`})
+	b, err := evtxtest.Write([]evtxtest.Record{{Written: at, Event: ev}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []*parsers.Event
+	f, err := evtx.Open(bytes.NewReader(b), int64(len(b)), "defender.evtx", evtx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range f.Units() {
+		if _, err := u.Decode(func(e *parsers.Event) error { evs = append(evs, e.Clone()); return nil },
+			func(pe *parsers.ParseError) { t.Errorf("record: %v", pe) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(evs) != 1 {
+		t.Fatalf("%d events", len(evs))
+	}
+	for name, want := range map[string]string{"ThreatName": "HackTool:Win32/Mimikatz.D", "SourceName": "AMSI", "ProcessName": `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, "DetectionUser": `CORP\alice`} {
+		if v, _ := evs[0].Get(name); v != want {
+			t.Errorf("%s = %q, want %q", name, v, want)
+		}
+	}
+	ids := matchIDs(rs, evs[0])
+	for _, id := range defenderRuleIDs {
+		if !hasID(ids, id) {
+			t.Errorf("rule %s did not fire (fired: %v)", id, ids)
+		}
 	}
 }
