@@ -1,6 +1,7 @@
 package winevent
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -159,5 +160,20 @@ func TestClassicPowerShellData(t *testing.T) {
 	Normalize(ev)
 	if got := ev.Values(nil, "Data"); len(got) != 1 {
 		t.Errorf("an event with Data keeps it alone, got %q", got)
+	}
+}
+
+// TestServiceChannelsAsWindowsWrites: the services whose SigmaHQ
+// spellings are not channel names route to the names Windows writes.
+func TestServiceChannelsAsWindowsWrites(t *testing.T) {
+	for svc, want := range map[string][]string{
+		"dns-client":           {"Microsoft-Windows-DNS-Client/Operational"},
+		"security-mitigations": {"Microsoft-Windows-Security-Mitigations/KernelMode", "Microsoft-Windows-Security-Mitigations/UserMode"},
+		"openssh":              {"OpenSSH/Operational"},
+	} {
+		got := ChannelsOfService(svc)
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s routes to %q, want %q", svc, got, want)
+		}
 	}
 }
