@@ -144,7 +144,7 @@ func matchedSearches(h *hunt.Hit) string {
 var CSVHeader = []string{
 	"timestamp", "computer", "channel", "event_id", "record_id", "rule_title", "rule_id",
 	"level", "engine", "source_file", "source_offset", "source_line", "recovered",
-	"matched_searches", "details",
+	"matched_searches", "details", "process_key",
 }
 
 // csvWriter writes an RFC 4180 CSV file: a header row, even with no hits,
@@ -184,9 +184,18 @@ func (c *csvWriter) WriteHit(h *hunt.Hit) error {
 		formatTime(h.Time), ev.Computer, ev.Channel, uintOrEmpty(uint64(ev.EventID), h.Event != nil),
 		uintOrEmpty(ev.RecordID, h.Event != nil && ev.RecordID != 0), h.Rule.Title, h.Rule.ID,
 		h.Rule.Level, h.Rule.Engine, ev.Source.Path, off, line, strconv.FormatBool(ev.Flags&parsers.Recovered != 0),
-		matchedSearches(h), strings.Join(Details(h), " | "),
+		matchedSearches(h), strings.Join(Details(h), " | "), processKey(h),
 	)
 	return c.w.Write(c.rec)
+}
+
+// processKey is the process_key column: the process the hit's event is
+// about (winevent.ProcessKey), "" for a hit without an event.
+func processKey(h *hunt.Hit) string {
+	if h.Event == nil {
+		return ""
+	}
+	return winevent.ProcessKey(h.Event)
 }
 
 // Close implements Writer: it writes the header if no hit did, and flushes.
@@ -219,6 +228,8 @@ type jsonHit struct {
 	Fields   map[string]any `json:"fields,omitempty"`
 	Row      map[string]any `json:"row,omitempty"`
 	Related  []jsonSource   `json:"related,omitempty"`
+	// ProcessKey is winevent.ProcessKey of the hit's event.
+	ProcessKey string `json:"process_key,omitempty"`
 }
 
 type jsonRule struct {
@@ -292,6 +303,7 @@ func jsonOf(h *hunt.Hit) *jsonHit {
 			j.Flags = append(j.Flags, "bad_checksum")
 		}
 		j.Fields = FieldMap(ev)
+		j.ProcessKey = winevent.ProcessKey(ev)
 	}
 	if len(h.Row) > 0 {
 		j.Row = make(map[string]any, len(h.Row))

@@ -177,3 +177,45 @@ func TestServiceChannelsAsWindowsWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessKey: Sysmon 1 and Security 4688 of one process creation give
+// one key (hex and decimal ids, image and computer case); another process
+// does not.
+func TestProcessKey(t *testing.T) {
+	sysmon1 := &parsers.Event{Channel: Sysmon, Provider: SysmonProvider, EventID: 1, Computer: "WS01.corp.local",
+		Fields: []parsers.Field{{Name: "ProcessId", Value: "500"}, {Name: "Image", Value: `C:\Windows\System32\tscon.exe`}}}
+	sec4688 := &parsers.Event{Channel: Security, Provider: SecurityProvider, EventID: 4688, Computer: "ws01.CORP.local",
+		Fields: []parsers.Field{{Name: "NewProcessId", Value: "0x1f4"}, {Name: "NewProcessName", Value: `C:\WINDOWS\system32\tscon.exe`},
+			{Name: "ProcessId", Value: "0x270"}}}
+	k := ProcessKey(sysmon1)
+	if len(k) != 16 || strings.Trim(k, "0123456789abcdef") != "" {
+		t.Fatalf("key %q is not 16 hex digits", k)
+	}
+	if k2 := ProcessKey(sec4688); k2 != k {
+		t.Errorf("4688 key %q, Sysmon 1 key %q", k2, k)
+	}
+	sysmon3 := &parsers.Event{Channel: Sysmon, EventID: 3, Computer: "WS01.corp.local",
+		Fields: []parsers.Field{{Name: "ProcessId", Value: "500"}, {Name: "Image", Value: `C:\Windows\System32\tscon.exe`}, {Name: "DestinationPort", Value: "445"}}}
+	if ProcessKey(sysmon3) != k {
+		t.Error("a connection of the process has another key")
+	}
+	for name, ev := range map[string]*parsers.Event{
+		"other pid":      {Channel: Sysmon, Computer: "WS01.corp.local", Fields: []parsers.Field{{Name: "ProcessId", Value: "501"}, {Name: "Image", Value: `C:\Windows\System32\tscon.exe`}}},
+		"other computer": {Channel: Sysmon, Computer: "WS02.corp.local", Fields: []parsers.Field{{Name: "ProcessId", Value: "500"}, {Name: "Image", Value: `C:\Windows\System32\tscon.exe`}}},
+		"4688 parent id": {Channel: Security, EventID: 4688, Computer: "WS01.corp.local", Fields: []parsers.Field{{Name: "NewProcessId", Value: "0x270"}, {Name: "NewProcessName", Value: `C:\Windows\System32\tscon.exe`}}},
+	} {
+		if ProcessKey(ev) == k {
+			t.Errorf("%s: same key", name)
+		}
+	}
+	for name, ev := range map[string]*parsers.Event{
+		"no image":    {Channel: Sysmon, Fields: []parsers.Field{{Name: "ProcessId", Value: "500"}}},
+		"bad pid":     {Channel: Sysmon, Fields: []parsers.Field{{Name: "ProcessId", Value: "x"}, {Name: "Image", Value: "a"}}},
+		"4624":        {Channel: Security, EventID: 4624, Fields: []parsers.Field{{Name: "ProcessId", Value: "0x1"}, {Name: "ProcessName", Value: "a"}}},
+		"application": {Channel: "Application", Fields: []parsers.Field{{Name: "ProcessId", Value: "1"}, {Name: "Image", Value: "a"}}},
+	} {
+		if k := ProcessKey(ev); k != "" {
+			t.Errorf("%s: key %q, want none", name, k)
+		}
+	}
+}
