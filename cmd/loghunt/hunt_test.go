@@ -33,7 +33,7 @@ func TestHuntEmptyOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"csv":   "timestamp,computer,channel,event_id,record_id,rule_title,rule_id,level,engine,source_file,source_offset,source_line,recovered,matched_searches,details\n",
+		"csv":   "timestamp,computer,channel,event_id,record_id,rule_title,rule_id,level,engine,source_file,source_offset,source_line,recovered,matched_searches,details,process_key\n",
 		"table": "No hits.\n",
 		"jsonl": "",
 	}

@@ -190,7 +190,7 @@ func matchedSearches(h *hunt.Hit) string {
 var CSVHeader = []string{
 	"timestamp", "computer", "channel", "event_id", "record_id", "rule_title", "rule_id",
 	"level", "engine", "source_file", "source_offset", "source_line", "recovered",
-	"matched_searches", "details",
+	"matched_searches", "details", "process_key",
 }
 
 // csvWriter writes an RFC 4180 CSV file: a header row, even with no hits,
@@ -232,7 +232,7 @@ func (c *csvWriter) WriteHit(h *hunt.Hit) error {
 		formatTime(h.Time, c.loc), ev.Computer, ev.Channel, uintOrEmpty(uint64(ev.EventID), h.Event != nil),
 		uintOrEmpty(ev.RecordID, h.Event != nil && ev.RecordID != 0), h.Rule.Title, h.Rule.ID,
 		h.Rule.Level, h.Rule.Engine, ev.Source.Path, off, line, strconv.FormatBool(ev.Flags&parsers.Recovered != 0),
-		matchedSearches(h), strings.Join(Details(h), " | "),
+		matchedSearches(h), strings.Join(Details(h), " | "), processKey(h),
 	)
 	if !c.raw {
 		for i, v := range c.rec {
@@ -255,6 +255,15 @@ func CSVCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// processKey is the process_key column: the process the hit's event is
+// about (winevent.ProcessKey), "" for a hit without an event.
+func processKey(h *hunt.Hit) string {
+	if h.Event == nil {
+		return ""
+	}
+	return winevent.ProcessKey(h.Event)
 }
 
 // Close implements Writer: it writes the header if no hit did, and flushes.
@@ -289,6 +298,8 @@ type jsonHit struct {
 	Related  []jsonSource   `json:"related,omitempty"`
 	// Suppressed is the tuning exclusion that matched (--show-suppressed).
 	Suppressed string `json:"suppressed_by,omitempty"`
+	// ProcessKey is winevent.ProcessKey of the hit's event.
+	ProcessKey string `json:"process_key,omitempty"`
 }
 
 type jsonRule struct {
@@ -372,6 +383,7 @@ func jsonOf(h *hunt.Hit, loc *time.Location) *jsonHit {
 			j.Flags = append(j.Flags, "bad_checksum")
 		}
 		j.Fields = FieldMap(ev)
+		j.ProcessKey = winevent.ProcessKey(ev)
 	}
 	if len(h.Row) > 0 {
 		j.Row = make(map[string]any, len(h.Row))

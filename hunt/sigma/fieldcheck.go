@@ -192,8 +192,42 @@ func (rs *Ruleset) fieldGaps(rt *routingTable, st sourceTable) []FieldGap {
 			dead := cr.det.cond != nil && constCond(cr.det.cond, cr.det, provided) == triFalse
 			out = append(out, FieldGap{Rule: cr.rule, Source: ks.label, Missing: missing, Dead: dead, Others: others})
 		}
+		if g, ok := cr.shapeGap(uses); ok {
+			out = append(out, g)
+		}
 	}
 	return out
+}
+
+// shapeGap is the gap of a rule on flat JSON exports, whatever the
+// channel: the System fields it names that those exports do not provide
+// (winevent.SystemField.Flat), e.g. Keywords, which NXLog writes as a
+// decimal number rather than EVTX's mask.
+func (cr *compiledRule) shapeGap(uses []*fieldUse) (FieldGap, bool) {
+	var missing []MissingField
+	provided := map[string]bool{}
+	for _, u := range uses {
+		if f, ok := systemFieldFold(u.lower); ok && !f.Flat {
+			missing = append(missing, MissingField{Name: u.name, Effect: u.effect()})
+			continue
+		}
+		provided[u.lower] = true
+	}
+	if len(missing) == 0 {
+		return FieldGap{}, false
+	}
+	dead := cr.det.cond != nil && constCond(cr.det.cond, cr.det, provided) == triFalse
+	return FieldGap{Rule: cr.rule, Source: winevent.FlatShape, Missing: missing, Dead: dead, Others: []string{"EVTX"}}, true
+}
+
+// systemFieldFold returns the System field of that lower-case name.
+func systemFieldFold(lower string) (winevent.SystemField, bool) {
+	for _, f := range winevent.SystemFields {
+		if strings.ToLower(f.Name) == lower {
+			return f, true
+		}
+	}
+	return winevent.SystemField{}, false
 }
 
 func containsString(list []string, s string) bool {

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"github.com/loghunt/loghunt/parsers/winevent"
 	"os"
 	"path/filepath"
 	"sort"
@@ -267,6 +268,13 @@ func TestCorpusFieldGaps(t *testing.T) {
 			}
 		}
 	}
+	flat := map[string]bool{}
+	for _, f := range winevent.SystemFields {
+		if f.Flat {
+			flat[strings.ToLower(f.Name)] = true
+		}
+	}
+	byLabel[winevent.FlatShape] = flat
 	gaps := rs.FieldGaps()
 	rules := map[*Rule]bool{}
 	bySource := map[string]int{}

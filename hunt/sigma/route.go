@@ -22,6 +22,10 @@ type routeSpec struct {
 	Channels []string            `yaml:"-"`
 }
 
+// maxMappedSources bounds the source fields of one mapped field (4688's
+// User reads both accounts: 8).
+const maxMappedSources = 8
+
 // mappedField computes one rule field from other event fields: a field
 // of a winevent.Mapping.
 type mappedField struct {
@@ -56,8 +60,8 @@ func loadRouting() (*routingTable, error) {
 		fields := map[string]*mappedField{}
 		for i := range m.Fields {
 			f := &m.Fields[i]
-			if len(f.From) == 0 {
-				return nil, fmt.Errorf("winevent mapping %s.%s: no source field", m.Name, f.Field)
+			if len(f.From) == 0 || len(f.From) > maxMappedSources {
+				return nil, fmt.Errorf("winevent mapping %s.%s: %d source fields, want 1 to %d", m.Name, f.Field, len(f.From), maxMappedSources)
 			}
 			fields[f.Field] = &mappedField{From: f.From, f: f}
 		}

@@ -357,7 +357,7 @@ func (sc *scratch) applyMapping(m *compiledMapping) {
 		clear(sc.ovStamp)
 		sc.ovEpoch = 1
 	}
-	var src [4]string
+	var src [maxMappedSources]string
 	for _, t := range m.fields {
 		n := 0
 		present := false

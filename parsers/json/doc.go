@@ -66,4 +66,12 @@
 // zone (no zone means UTC), "2006-01-02 15:04:05.000", and Unix epochs in
 // s, ms, µs or ns. It is stored in UTC at full precision. Events without a
 // time are counted in Stats.NoTime.
+//
+// Every event is then normalised by winevent.Normalize, as EVTX events
+// are: a Sysmon event's time is its UtcTime whatever TimeCreated says
+// (winevent.TimeField), Defender's spaced field names lose their spaces,
+// and a classic PowerShell event with a Message and no Data gets the
+// message's details as Data. A flat event also gets the System names
+// (Provider_Name, Computer, ...) of the fields its collector names
+// otherwise (winevent.FlatAliases).
 package json

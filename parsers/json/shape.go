@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // maxInterned bounds the name table of one Unit, so that a file with
@@ -112,6 +113,24 @@ func (m *mapper) build(root int32, ev *parsers.Event) {
 	}
 	m.walk(root, modeFlat)
 	m.addAliases()
+	m.addSystemNames()
+}
+
+// addSystemNames gives a flat event the System fields its collector
+// writes under other names (winevent.FlatAliases): the value of the
+// first top-level alias, when the event has no field of the System name.
+func (m *mapper) addSystemNames() {
+	for _, a := range winevent.FlatAliases {
+		if _, ok := m.ev.Get(a.Field); ok {
+			continue
+		}
+		for _, n := range a.Names {
+			if v, ok := m.ev.Get(n); ok {
+				m.ev.Fields = append(m.ev.Fields, parsers.Field{Name: a.Field, Value: v})
+				break
+			}
+		}
+	}
 }
 
 // add appends one field and fills the core fields it names.

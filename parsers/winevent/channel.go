@@ -44,17 +44,20 @@ type Channel struct {
 // Channels lists every channel loghunt knows, Sigma's service channels
 // first, in their routing order, then those only parsers/json restores.
 //
-// Some channels are spelled two ways, and both spellings are kept because
-// two consumers use one each (a fidelity change will pick one):
-//   - Sigma's dns-client service routes to "Microsoft-Windows-DNS Client
-//     Events/Operational" (the SigmaHQ tables' spelling); parsers/json
-//     restores the channel's name "Microsoft-Windows-DNS-Client/Operational".
-//   - Sigma's security-mitigations service routes to "…/Kernel Mode" and
-//     "…/User Mode"; parsers/json restores "…/KernelMode" and "…/UserMode".
-//   - Sigma's openssh service routes to "OpenSSH/Operational"; parsers/json
-//     also restores "Microsoft-Windows-OpenSSH/Operational".
-//   - Sigma's servicebus services route to "Microsoft-ServiceBus-Client/Admin"
-//     and "/Operational"; parsers/json restores "Microsoft-ServiceBus-Client".
+// The names are those Windows writes in an event's System/Channel, checked
+// against the shared corpus's EVTX files (a corpus test fails when a
+// channel found there is spelled otherwise here) and Hayabusa's channel
+// list, which is built from real logs. SigmaHQ's test harness spells some
+// differently, and those spellings never occur in events: the DNS client's
+// channel is "Microsoft-Windows-DNS-Client/Operational" ("DNS Client
+// Events" is Event Viewer's folder name), and Security-Mitigations writes
+// "KernelMode" and "UserMode", without a space.
+//
+// Not confirmed by an event: "Microsoft-ServiceBus-Client/Admin" and
+// "/Operational" (SigmaHQ's spelling; Hayabusa lists the bare
+// "Microsoft-ServiceBus-Client", which is routed too) and
+// "Microsoft-Windows-OpenSSH/Operational" (only restored; Windows'
+// OpenSSH writes "OpenSSH/Operational").
 var Channels = []Channel{
 	{Name: "Application", Services: []string{"application"}, Restore: true},
 	{Name: "Microsoft-Windows-AppLocker/MSI and Script", Services: []string{"applocker"}, Restore: true},
@@ -70,7 +73,7 @@ var Channels = []Channel{
 	{Name: "Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational", Services: []string{"certificateservicesclient-lifecycle-system"}},
 	{Name: "Microsoft-Windows-CodeIntegrity/Operational", Services: []string{"codeintegrity-operational"}, Restore: true},
 	{Name: "Microsoft-Windows-Diagnosis-Scripted/Operational", Services: []string{"diagnosis-scripted"}, Restore: true},
-	{Name: "Microsoft-Windows-DNS Client Events/Operational", Services: []string{"dns-client"}},
+	{Name: "Microsoft-Windows-DNS-Client/Operational", Services: []string{"dns-client"}, Restore: true},
 	{Name: "DNS Server", Services: []string{"dns-server"}},
 	{Name: "Microsoft-Windows-DNSServer/Analytical", Services: []string{"dns-server-analytic"}, Restore: true},
 	{Name: "Microsoft-Windows-DriverFrameworks-UserMode/Operational", Services: []string{"driver-framework"}, Restore: true},
@@ -84,6 +87,7 @@ var Channels = []Channel{
 	{Name: "Microsoft-Windows-Application-Experience/Program-Compatibility-Assistant", Services: []string{"application-experience"}},
 	{Name: "Microsoft-Windows-Ldap-Client/Debug", Services: []string{"ldap"}, Restore: true},
 	{Name: "Microsoft-Windows-LSA/Operational", Services: []string{"lsa-server"}, Restore: true},
+	{Name: "Microsoft-ServiceBus-Client", Services: []string{"microsoft-servicebus-client", "servicebus-client"}, Restore: true},
 	{Name: "Microsoft-ServiceBus-Client/Admin", Services: []string{"microsoft-servicebus-client", "servicebus-client"}},
 	{Name: "Microsoft-ServiceBus-Client/Operational", Services: []string{"microsoft-servicebus-client", "servicebus-client"}},
 	{Name: "MSExchange Management", Services: []string{"msexchange-management"}, Restore: true},
@@ -96,8 +100,8 @@ var Channels = []Channel{
 	{Name: "Microsoft-Windows-PrintService/Admin", Services: []string{"printservice-admin"}, Restore: true},
 	{Name: "Microsoft-Windows-PrintService/Operational", Services: []string{"printservice-operational"}, Restore: true},
 	{Name: Security, Services: []string{"security"}, Restore: true},
-	{Name: "Microsoft-Windows-Security-Mitigations/Kernel Mode", Services: []string{"security-mitigations"}},
-	{Name: "Microsoft-Windows-Security-Mitigations/User Mode", Services: []string{"security-mitigations"}},
+	{Name: "Microsoft-Windows-Security-Mitigations/KernelMode", Services: []string{"security-mitigations"}, Restore: true},
+	{Name: "Microsoft-Windows-Security-Mitigations/UserMode", Services: []string{"security-mitigations"}, Restore: true},
 	{Name: "Microsoft-Windows-SENSE/Operational", Services: []string{"sense"}},
 	{Name: "Microsoft-Windows-Shell-Core/Operational", Services: []string{"shell-core"}, Restore: true},
 	{Name: "Microsoft-Windows-SmbClient/Connectivity", Services: []string{"smbclient-connectivity"}},
@@ -113,14 +117,10 @@ var Channels = []Channel{
 
 	{Name: "Setup", Restore: true},
 	{Name: "ForwardedEvents", Restore: true},
-	{Name: "Microsoft-Windows-DNS-Client/Operational", Restore: true},
 	{Name: "Microsoft-Windows-OpenSSH/Operational", Restore: true},
-	{Name: "Microsoft-Windows-Security-Mitigations/KernelMode", Restore: true},
-	{Name: "Microsoft-Windows-Security-Mitigations/UserMode", Restore: true},
 	{Name: "Microsoft-Windows-SMBServer/Security", Restore: true},
 	{Name: "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational", Restore: true},
 	{Name: "Microsoft-Windows-WinRM/Operational", Restore: true},
-	{Name: "Microsoft-ServiceBus-Client", Restore: true},
 }
 
 // ChannelsOfService returns the channels a Sigma logsource service routes

@@ -92,6 +92,9 @@ const NullSID = "S-1-0-0"
 // Account is a well-known account SID and the names two consumers show.
 type Account struct {
 	SID string
+	// LogonID is the account's fixed logon session id, as Windows writes
+	// it in SubjectLogonId and TargetLogonId (0x3e7 is SYSTEM's), or 0.
+	LogonID int64
 	// ASIM is the name the ASIM 4688 parser gives the account when the
 	// event's user name is "-" (imProcessCreate TargetUsername,
 	// ActorUsername).
@@ -104,15 +107,30 @@ type Account struct {
 // Accounts lists the well-known accounts.
 var Accounts = []Account{
 	{SID: NullSID, ASIM: "Nobody"},
-	{SID: "S-1-5-18", ASIM: "Local System", UserName: `NT AUTHORITY\SYSTEM`},
-	{SID: "S-1-5-19", ASIM: "Local Service", UserName: `NT AUTHORITY\LOCAL SERVICE`},
-	{SID: "S-1-5-20", ASIM: "Network Service", UserName: `NT AUTHORITY\NETWORK SERVICE`},
+	{SID: "S-1-5-18", LogonID: 0x3e7, ASIM: "Local System", UserName: `NT AUTHORITY\SYSTEM`},
+	{SID: "S-1-5-19", LogonID: 0x3e5, ASIM: "Local Service", UserName: `NT AUTHORITY\LOCAL SERVICE`},
+	{SID: "S-1-5-20", LogonID: 0x3e4, ASIM: "Network Service", UserName: `NT AUTHORITY\NETWORK SERVICE`},
 }
 
 // LookupAccount returns the well-known account of exactly that SID.
 func LookupAccount(sid string) (Account, bool) {
 	for _, a := range Accounts {
 		if a.SID == sid {
+			return a, true
+		}
+	}
+	return Account{}, false
+}
+
+// lookupLogonID returns the well-known account whose fixed logon session
+// id is the number s (decimal or 0x-hexadecimal).
+func lookupLogonID(s string) (Account, bool) {
+	n, ok := ParseNumber(s)
+	if !ok || n == 0 {
+		return Account{}, false
+	}
+	for _, a := range Accounts {
+		if a.LogonID == n {
 			return a, true
 		}
 	}

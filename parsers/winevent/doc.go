@@ -21,10 +21,12 @@
 //   - ParseNumber, HexToDecimal, LookupLabel, LookupAccount and
 //     TokenElevation: the conversions the mappings and the KQL tables use.
 //   - KeyFields and CoreColumnOf: the fields shown for a hit.
+//   - Normalize, EventTime, DataName: what every parser applies.
 //
-// Where two consumers read the same fact differently today (Sigma's and
-// the KQL tables' view of 4688's user, for example), both readings are
-// here under their own names, with a comment saying how they differ; a
-// later fidelity change will reconcile them. The package imports only the
-// standard library.
+// Normalize is what every parser applies to a decoded event: the event
+// time (TimeField, EventTime) and the field names rules use (DataName).
+// NewProcessAccount is the one reading of 4688's account, which Sigma's
+// mapping and the KQL tables share. ProcessKey names the process an event
+// is about, so that hits on the same process can be grouped. The package
+// imports only the standard library and parsers' Event model.
 package winevent

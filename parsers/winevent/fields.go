@@ -13,16 +13,51 @@ type SystemField struct {
 	// Sigma's field check counts it as one. A fidelity change will
 	// reconcile the two.
 	KQLAsData bool
+	// Flat says that flat exports (FlatShape) provide the field, under
+	// its name or a FlatAliases name.
+	Flat bool
 }
 
 // SystemFields are the System values every event may have, as the parsers
-// name them (Sigma's names).
+// name them (Sigma's names). Flat marks those that flat exports provide
+// too (see FlatAliases).
 var SystemFields = []SystemField{
-	{Name: "EventID"}, {Name: "EventID_Qualifiers"}, {Name: "Channel"}, {Name: "Provider_Name"},
-	{Name: "Provider_Guid"}, {Name: "Provider_EventSourceName", KQLAsData: true}, {Name: "Computer"},
-	{Name: "EventRecordID"}, {Name: "Level"}, {Name: "Task"}, {Name: "Opcode"}, {Name: "Keywords"},
-	{Name: "Version"}, {Name: "Security_UserID"}, {Name: "ProcessID"}, {Name: "ThreadID"},
-	{Name: "TimeCreated_SystemTime"}, {Name: "Correlation_ActivityID"}, {Name: "Correlation_RelatedActivityID"},
+	{Name: "EventID", Flat: true}, {Name: "EventID_Qualifiers"}, {Name: "Channel", Flat: true},
+	{Name: "Provider_Name", Flat: true}, {Name: "Provider_Guid", Flat: true},
+	{Name: "Provider_EventSourceName", KQLAsData: true}, {Name: "Computer", Flat: true},
+	{Name: "EventRecordID", Flat: true}, {Name: "Level"}, {Name: "Task", Flat: true}, {Name: "Opcode"},
+	{Name: "Keywords"}, {Name: "Version", Flat: true}, {Name: "Security_UserID", Flat: true},
+	{Name: "ProcessID", Flat: true}, {Name: "ThreadID", Flat: true}, {Name: "TimeCreated_SystemTime"},
+	{Name: "Correlation_ActivityID"}, {Name: "Correlation_RelatedActivityID"},
+}
+
+// FlatShape names the flat, NXLog-style JSON exports in the field check's
+// notes: one object per event, the System values under the collector's
+// names (SourceName, Hostname, RecordNumber...) and the EventData fields
+// at the top level.
+const FlatShape = "flat JSON"
+
+// FlatAlias is a System field and the names flat exports give it.
+type FlatAlias struct {
+	Field string
+	Names []string
+}
+
+// FlatAliases are the System fields flat exports write under other names;
+// parsers/json adds the System name to a flat event that has an alias but
+// not the name, so that rules testing Provider_Name or Computer match.
+// EventID, Channel, Task, Version, ProcessID and ThreadID have their own
+// names there. Level (NXLog writes SeverityValue, on another scale),
+// Keywords (a decimal number, not EVTX's 0x... mask), Opcode (its
+// display name), TimeCreated_SystemTime (EventTime), EventID_Qualifiers,
+// Provider_EventSourceName and the Correlation ids are not Flat: a rule
+// testing them cannot match flat exports.
+var FlatAliases = []FlatAlias{
+	{Field: "Provider_Name", Names: []string{"SourceName", "ProviderName", "Provider"}},
+	{Field: "Computer", Names: []string{"Hostname", "ComputerName"}},
+	{Field: "EventRecordID", Names: []string{"RecordNumber", "RecordID"}},
+	{Field: "Provider_Guid", Names: []string{"ProviderGuid"}},
+	{Field: "Security_UserID", Names: []string{"UserID"}},
 }
 
 var systemIndex = sync.OnceValue(func() map[string]SystemField {

@@ -16,6 +16,13 @@ const (
 	Integrity
 	// Join joins the non-empty source values with Sep.
 	Join
+	// NewProcessUser is the user of 4688's new process as Sysmon names
+	// it, "DOMAIN\user": NewProcessAccount's User, from the sources
+	// listed in processAccountFields.
+	NewProcessUser
+	// NewProcessLogon is the logon session of 4688's new process:
+	// NewProcessAccount's LogonID, from processAccountFields.
+	NewProcessLogon
 )
 
 // FieldMap computes one field of a mapping's target from fields of the
@@ -52,15 +59,76 @@ var (
 	Target4688 = Account4688{Domain: "TargetDomainName", User: "TargetUserName", SID: "TargetUserSid", LogonID: "TargetLogonId"}
 )
 
-// Security4688 gives Security event 4688 the names of Sysmon event 1, so
-// that process_creation rules match both.
+// processAccountFields are the 4688 fields NewProcessAccount reads, in
+// the order of the sources of a NewProcessUser or NewProcessLogon field.
+var processAccountFields = []string{
+	Target4688.Domain, Target4688.User, Target4688.SID, Target4688.LogonID,
+	Subject4688.Domain, Subject4688.User, Subject4688.SID, Subject4688.LogonID,
+}
+
+// ProcessAccount is the account a process runs as, and its logon session.
+type ProcessAccount struct {
+	Domain, Name, SID string
+	// LogonID is the logon session id as the event writes it ("0x3e7").
+	LogonID string
+}
+
+// User is "Domain\Name", or Name alone without a domain: Sysmon's User.
+func (a ProcessAccount) User() string {
+	if a.Domain == "" {
+		return a.Name
+	}
+	return a.Domain + `\` + a.Name
+}
+
+// NewProcessAccount is the account Security 4688's new process runs as,
+// read through get (which returns "" for an absent field). Sigma's User
+// and LogonId of a 4688 and the KQL tables' DeviceProcessEvents account
+// columns all come from it, so the two engines agree with each other and
+// with the User and LogonId Sysmon 1 writes for the same process:
+//   - the account is Target4688 (event version 2 on) when its user name is
+//     set and not "-", otherwise Subject4688, the creator: a process that
+//     runs as its creator has no target;
+//   - the logon session is TargetLogonId when it is a non-zero number,
+//     otherwise SubjectLogonId: like Sysmon's LogonId, it is the new
+//     process's session, which only the target names when the two differ;
+//   - an account whose logon session (or SID) is one of the well-known
+//     ones (0x3e7, 0x3e4, 0x3e5; see Accounts) is named as Sysmon names
+//     it, NT AUTHORITY\SYSTEM, NETWORK SERVICE or LOCAL SERVICE, with its
+//     SID: services and the processes SYSTEM starts are created by the
+//     machine account (WORKGROUP\HOST$) in session 0x3e7.
 //
-// User differs between consumers. Sigma computes it as below, from
-// Subject4688 (the creator). The KQL tables (DeviceProcessEvents
-// AccountName, imProcessCreate TargetUsername) read Target4688 and fall
-// back to Subject4688, and they parse the process ids as numbers
-// (ParseNumber) where Sigma keeps text (HexToDecimal). A fidelity change
-// will reconcile them.
+// A domain of "-" counts as none.
+func NewProcessAccount(get func(string) string) ProcessAccount {
+	acct := Target4688
+	if u := get(Target4688.User); u == "" || u == "-" {
+		acct = Subject4688
+	}
+	a := ProcessAccount{Domain: get(acct.Domain), Name: get(acct.User), SID: get(acct.SID)}
+	if a.Domain == "-" {
+		a.Domain = ""
+	}
+	a.LogonID = get(Target4688.LogonID)
+	if n, ok := ParseNumber(a.LogonID); !ok || n == 0 {
+		a.LogonID = get(Subject4688.LogonID)
+	}
+	known, ok := lookupLogonID(get(acct.LogonID))
+	if !ok {
+		known, ok = LookupAccount(strings.TrimSpace(a.SID))
+		ok = ok && known.UserName != ""
+	}
+	if ok {
+		a.Domain, a.Name, _ = strings.Cut(known.UserName, `\`)
+		a.SID = known.SID
+	}
+	return a
+}
+
+// Security4688 gives Security event 4688 the names of Sysmon event 1, so
+// that process_creation rules match both. User and LogonId are
+// NewProcessAccount's, which the KQL tables read too. The KQL tables parse
+// the process ids as numbers (ParseNumber) where Sigma keeps text
+// (HexToDecimal): each engine's type, the same value.
 var Security4688 = Mapping{
 	Name:    "security_4688",
 	Channel: Security,
@@ -71,19 +139,20 @@ var Security4688 = Mapping{
 		{Field: "ProcessId", From: []string{"NewProcessId"}, Convert: Hex},
 		{Field: "ParentProcessId", From: []string{"ProcessId"}, Convert: Hex},
 		{Field: "IntegrityLevel", From: []string{"MandatoryLabel"}, Convert: Integrity},
-		{Field: "User", From: []string{Subject4688.Domain, Subject4688.User}, Convert: Join, Sep: `\`},
+		{Field: "User", From: processAccountFields, Convert: NewProcessUser},
+		{Field: "LogonId", From: processAccountFields, Convert: NewProcessLogon},
 	},
 }
 
 // DefenderAntivirus gives Windows Defender's detection events the names
-// Sigma's antivirus category uses. It is loghunt's only field-name
-// normalisation: the event's "Threat Name" has a space, the rule field
-// none.
+// Sigma's antivirus category uses (SigmaHQ's THOR test mapping: Signature
+// is ThreatName, Filename is Path). The event's "Threat Name" is
+// ThreatName once normalised (DataName).
 var DefenderAntivirus = Mapping{
 	Name:    "windefend_antivirus",
 	Channel: Defender,
 	Fields: []FieldMap{
-		{Field: "Signature", From: []string{"Threat Name"}},
+		{Field: "Signature", From: []string{"ThreatName"}},
 		{Field: "Filename", From: []string{"Path"}},
 	},
 }
@@ -127,6 +196,23 @@ func (f *FieldMap) Apply(src []string) (string, bool) {
 			}
 		}
 		return strings.Join(parts, f.Sep), len(parts) > 0
+	case NewProcessUser, NewProcessLogon:
+		if len(src) != len(processAccountFields) {
+			return "", false
+		}
+		a := NewProcessAccount(func(name string) string {
+			for i, n := range processAccountFields {
+				if n == name {
+					return src[i]
+				}
+			}
+			return ""
+		})
+		v := a.LogonID
+		if f.Convert == NewProcessUser {
+			v = a.User()
+		}
+		return v, v != ""
 	}
 	return src[0], true
 }

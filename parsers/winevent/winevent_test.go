@@ -139,9 +139,14 @@ func TestApply4688(t *testing.T) {
 		{"IntegrityLevel", []string{" s-1-16-8192 "}, "Medium", true},
 		{"IntegrityLevel", []string{"S-1-16-99"}, "S-1-16-99", true},
 		{"IntegrityLevel", []string{""}, "", false},
-		{"User", []string{"CORP", "alice"}, `CORP\alice`, true},
-		{"User", []string{"", "alice"}, "alice", true},
-		{"User", []string{"", ""}, "", false},
+		// Target domain, user, SID, logon id; subject domain, user, SID, logon id.
+		{"User", []string{"-", "-", "S-1-0-0", "0x0", "CORP", "alice", "S-1-5-21-1-2-3-1001", "0x1a2b3"}, `CORP\alice`, true},
+		{"User", []string{"", "", "", "", "", "alice", "", ""}, "alice", true},
+		{"User", []string{"", "", "", "", "", "", "", ""}, "", false},
+		{"User", []string{"NT AUTHORITY", "SYSTEM", "S-1-5-18", "0x3e7", "WORKGROUP", "HOST$", "S-1-5-18", "0x3e7"}, `NT AUTHORITY\SYSTEM`, true},
+		{"LogonId", []string{"CORP", "bob", "S-1-5-21-1", "0x5a1f0", "CORP", "alice", "S-1-5-21-2", "0x1a2b3"}, "0x5a1f0", true},
+		{"LogonId", []string{"-", "-", "S-1-0-0", "0x0", "CORP", "alice", "S-1-5-21-2", "0x1a2b3"}, "0x1a2b3", true},
+		{"LogonId", []string{"", "", "", "", "", "", "", ""}, "", false},
 	} {
 		t.Run(tt.field+"/"+strings.Join(tt.src, ","), func(t *testing.T) {
 			got, ok := field(t, tt.field).Apply(tt.src)
@@ -155,14 +160,15 @@ func TestApply4688(t *testing.T) {
 func TestMappingFrom(t *testing.T) {
 	for field, want := range map[string]string{
 		"Image": "NewProcessName", "ParentImage": "ParentProcessName", "ProcessId": "NewProcessId",
-		"ParentProcessId": "ProcessId", "IntegrityLevel": "MandatoryLabel", "User": "SubjectDomainName",
+		"ParentProcessId": "ProcessId", "IntegrityLevel": "MandatoryLabel", "User": "TargetDomainName",
+		"LogonId":     "TargetDomainName",
 		"CommandLine": "", // same name in both events: not mapped
 	} {
 		if got := Security4688.From(field); got != want {
 			t.Errorf("Security4688.From(%q) = %q, want %q", field, got, want)
 		}
 	}
-	if got := DefenderAntivirus.From("Signature"); got != "Threat Name" {
+	if got := DefenderAntivirus.From("Signature"); got != "ThreatName" {
 		t.Errorf("DefenderAntivirus.From(Signature) = %q", got)
 	}
 }

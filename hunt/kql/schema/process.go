@@ -141,24 +141,14 @@ func (b *Builder) dpeSecurity(v *view) {
 	w.str("ProcessIntegrityLevel", integrityFromLabel(v.get(sec4688Label)))
 	w.str("ProcessTokenElevation", winevent.TokenElevation(v.get("TokenElevationType")))
 	w.set("ProcessCreationTime", timeCell(v.time))
-	sub, tgt := &winevent.Subject4688, &winevent.Target4688
+	sub := &winevent.Subject4688
 	sdom, suser, ssid := v.get(sub.Domain), v.get(sub.User), v.get(sub.SID)
-	dom, user := v.get(tgt.Domain), v.get(tgt.User)
-	if user == "" || user == "-" {
-		dom, user = sdom, suser
-	}
-	w.str("AccountDomain", dom)
-	w.str("AccountName", user)
-	sid := v.get(tgt.SID)
-	if sid == "" || sid == winevent.NullSID {
-		sid = ssid
-	}
-	w.str("AccountSid", sid)
-	logon := parseNum(v.get(tgt.LogonID))
-	if n, ok := logon.(int64); !ok || n == 0 {
-		logon = parseNum(v.get(sub.LogonID))
-	}
-	w.set("LogonId", logon)
+	// The new process's account, as Sigma's 4688 User and LogonId.
+	acct := winevent.NewProcessAccount(v.get)
+	w.str("AccountDomain", acct.Domain)
+	w.str("AccountName", acct.Name)
+	w.str("AccountSid", acct.SID)
+	w.set("LogonId", parseNum(acct.LogonID))
 	w.str("InitiatingProcessAccountDomain", sdom)
 	w.str("InitiatingProcessAccountName", suser)
 	w.str("InitiatingProcessAccountSid", ssid)
