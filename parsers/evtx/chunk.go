@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/loghunt/loghunt/parsers"
 	"github.com/loghunt/loghunt/parsers/evtx/internal/binxml"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // state is the per-goroutine working memory of chunk decoding: the chunk
@@ -325,6 +327,12 @@ func (c *chunkDecoder) record(off, size int, id uint64, flags parsers.Flags) err
 	if ev.Time.IsZero() && written != 0 {
 		sec, nsec := binxml.FileTimeUnix(written)
 		ev.Time = time.Unix(sec, nsec).UTC()
+	}
+	if c.format == 0 {
+		winevent.Normalize(ev)
+		if c.f.want != nil {
+			ev.Fields = slices.DeleteFunc(ev.Fields, func(f parsers.Field) bool { return !c.f.want[f.Name] })
+		}
 	}
 	c.stats.Records++
 	if flags&parsers.Recovered != 0 {

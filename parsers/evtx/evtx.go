@@ -63,6 +63,7 @@ import (
 	"sync/atomic"
 
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // Layout constants of the EVTX format.
@@ -95,7 +96,9 @@ type Options struct {
 	// Fields, when non-nil, limits Event.Fields to these names: values of
 	// other fields are never rendered, which saves time when the consumer
 	// knows what it will look up. The typed core fields of Event are always
-	// filled. nil means all fields.
+	// filled. nil means all fields. Names are those of the normalised
+	// event (winevent.Normalize): "ThreatName" keeps Defender's
+	// "Threat Name" when winevent.DataNames lists it.
 	Fields []string
 }
 
@@ -120,7 +123,8 @@ type File struct {
 	size     int64
 	path     string
 	opts     Options
-	fields   map[string]bool
+	fields   map[string]bool // rendered: want and what normalisation reads
+	want     map[string]bool // Options.Fields, nil for all
 	header   Header
 	warnings []*parsers.ParseError
 	nchunks  int
@@ -138,9 +142,20 @@ type File struct {
 func Open(r io.ReaderAt, size int64, path string, opts Options) (*File, error) {
 	f := &File{r: r, size: size, path: path, opts: opts}
 	if opts.Fields != nil {
-		f.fields = make(map[string]bool, len(opts.Fields))
+		// The decoder also renders what normalisation reads (the
+		// event time's field, the names it renames), and the record
+		// drops what was not asked for once normalised.
+		f.want = make(map[string]bool, len(opts.Fields))
+		f.fields = make(map[string]bool, len(opts.Fields)+1)
 		for _, n := range opts.Fields {
+			f.want[n] = true
 			f.fields[n] = true
+		}
+		f.fields[winevent.UtcTime] = true
+		for raw, n := range winevent.DataNames {
+			if f.want[n] {
+				f.fields[raw] = true
+			}
 		}
 	}
 	var hdr [128]byte

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loghunt/loghunt/internal/goevtx"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 // Differential tests: our events against golang-evtx (through
@@ -148,6 +149,9 @@ func TestOracleGoEvtx(t *testing.T) {
 				continue
 			}
 			compared++
+			// Both sides normalised alike: Sysmon's time from UtcTime,
+			// Defender's names without spaces.
+			winevent.Normalize(g)
 			for _, d := range compareGoEvtx(o, g) {
 				diffs = append(diffs, fmt.Sprintf("record %d: %s", k.id, d))
 			}
@@ -315,6 +319,8 @@ func TestOracleEvtxexport(t *testing.T) {
 		var diffs []string
 		for _, x := range evs {
 			xe := xmlToEvent(x)
+			xe.Channel, _ = xe.Get("Channel")
+			winevent.Normalize(xe)
 			ids, _ := xe.Get("EventRecordID")
 			id, _ := strconv.ParseUint(ids, 10, 64)
 			cands := byID[id]

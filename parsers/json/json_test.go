@@ -102,7 +102,7 @@ func TestShapes(t *testing.T) {
 		want []want
 	}{
 		{"evtx_dump concatenated pretty documents", "evtxdump.json", []want{
-			{line: 1, time: "2024-03-01T10:00:00.1234567Z", eventID: 1, channel: sysmonChan, provider: sysmonProv,
+			{line: 1, time: "2024-03-01T10:00:00.123Z", eventID: 1, channel: sysmonChan, provider: sysmonProv,
 				computer: "WS01.corp.local", recordID: 1001, level: 4, fields: map[string][]string{
 					"EventID": {"1"}, "Provider_Name": {sysmonProv}, "Provider_Guid": {sysmonGUID},
 					"Channel": {sysmonChan}, "Computer": {"WS01.corp.local"}, "EventRecordID": {"1001"},
@@ -119,7 +119,7 @@ func TestShapes(t *testing.T) {
 					"NewProcessName": {`C:\Windows\System32\systeminfo.exe`}, "CommandLine": {"cmd.exe /c SYSTEMINFO & TASKLIST"},
 					"ParentProcessName": {`C:\Windows\System32\cmd.exe`}, "TokenElevationType": {"%%1936"},
 				}},
-			{line: 111, time: "2024-03-01T10:02:00.000000001Z", eventID: 3, channel: sysmonChan, provider: sysmonProv,
+			{line: 111, time: "2024-03-01T10:02:00Z", eventID: 3, channel: sysmonChan, provider: sysmonProv,
 				computer: "WS01.corp.local", recordID: 1003, level: 4, fields: map[string][]string{
 					"Initiated": {"true"}, "DestinationHostname": {"evil.azurewebsites.net"}, "DestinationPort": {"443"},
 					"Image": {`C:\Tools\agent.exe`},
@@ -141,7 +141,7 @@ func TestShapes(t *testing.T) {
 				computer: "WS01.corp.local", fields: map[string][]string{
 					"Channel": {"security"}, "NewProcessName": {`C:\Windows\System32\systeminfo.exe`},
 				}},
-			{line: 3, time: "2024-03-01T10:02:00.000000001Z", eventID: 3, channel: sysmonChan,
+			{line: 3, time: "2024-03-01T10:02:00Z", eventID: 3, channel: sysmonChan,
 				computer: "WS01.corp.local", fields: map[string][]string{
 					"Channel": {"microsoft-windows-sysmon/operational"}, "Tags": {"a", "b"}, "Extra": nil,
 					"Enabled": {"true"}, "Ratio": {"1.5"}, "Nested.Deep.Image": {"shadowed"},
@@ -171,7 +171,7 @@ func TestShapes(t *testing.T) {
 				computer: "WS01.corp.local", recordID: 1001, fields: map[string][]string{"Image": {`C:\Users\Public\7za.exe`}}},
 			{line: 20, time: "2024-03-01T10:01:00.5Z", eventID: 4688, channel: "Security", provider: securityProv,
 				computer: "WS01.corp.local", fields: map[string][]string{"Channel": {"security"}}},
-			{line: 35, time: "2024-03-01T10:02:00.000000001Z", eventID: 3, channel: sysmonChan,
+			{line: 35, time: "2024-03-01T10:02:00Z", eventID: 3, channel: sysmonChan,
 				computer: "WS01.corp.local", fields: map[string][]string{"Tags": {"a", "b"}}},
 		}},
 		{"unknown shape", "unknown.jsonl", []want{

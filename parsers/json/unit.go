@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 const (
@@ -214,6 +215,7 @@ func (u *Unit) document(emit parsers.EmitFunc, report parsers.ReportFunc) (byte,
 		ev := &u.ev
 		*ev = parsers.Event{Fields: ev.Fields[:0], Source: parsers.Source{Path: u.path, Offset: docOff, Line: docLine}}
 		u.m.build(root, ev)
+		winevent.Normalize(ev)
 		u.advance(n)
 		u.stats.Records++
 		if ev.Time.IsZero() {

@@ -292,9 +292,10 @@ func (b *Builder) Add(ev *parsers.Event) {
 	}
 	switch {
 	case isSysmon(ev):
-		if v.time.IsZero() {
-			u, _ := ev.Get("UtcTime")
-			v.time, _ = sysmonTime(u)
+		// Timestamp is Sysmon's UtcTime (schema_map.tsv), decided
+		// with every parser's event time in winevent.TimeField.
+		if t, ok := winevent.EventTime(ev); ok {
+			v.time = t
 		}
 		b.addSysmon(&v, id)
 		if b.evt != nil {

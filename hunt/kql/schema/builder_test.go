@@ -157,7 +157,9 @@ func TestConvert(t *testing.T) {
 				"SrcPortNumber": int64(50000), "DstPortNumber": int64(443), "DstHostname": "x.azurewebsites.net",
 				"Hostname": "ws01.corp.local", "NetworkProtocol": "TCP", "NetworkProtocolVersion": "IPv4",
 				"EventType": "EndpointNetworkSession", "EventSchema": "NetworkSession", "EventResult": "Success",
-				"EventStartTime": time.Date(2024, 5, 1, 10, 1, 0, 123e6, time.UTC), "TimeGenerated": t0.Add(time.Minute),
+				// A Sysmon event's time is its UtcTime (winevent.TimeField),
+				// so the ingest-time stand-in TimeGenerated is too.
+				"EventStartTime": time.Date(2024, 5, 1, 10, 1, 0, 123e6, time.UTC), "TimeGenerated": time.Date(2024, 5, 1, 10, 1, 0, 123e6, time.UTC),
 				"DvcIpAddr": "10.0.0.5", "Src": "10.0.0.5", "Dst": "52.1.2.3", "SrcBytes": nil,
 			}},
 		{"sysmon3 inbound imNetworkSession", "_Im_NetworkSession", net3("false"),
