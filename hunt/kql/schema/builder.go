@@ -34,13 +34,17 @@ type Builder struct {
 	s *Schema
 
 	dpe, dne, dfe, dre, dil, sec, evt, imp, imn, imf, imr *tableRows
+	dle, dev, dinf, ile                                   *tableRows
 	all                                                   []*tableRows
 
 	// procs indexes Sysmon event 1 by ProcessGuid for the Initiating* and
 	// Acting* columns; nil when no requested table needs it.
 	procs   map[string]*procInfo
 	devices map[string]device // by Computer
-	stats   Stats
+	// seen holds, per Computer, the newest event from it, for DeviceInfo;
+	// nil when DeviceInfo is not requested.
+	seen  map[string]rowKey
+	stats Stats
 }
 
 // Stats counts what a Builder did.
@@ -49,6 +53,10 @@ type Stats struct {
 	Rows     int64 // rows produced, over all tables
 	Resolved int64 // rows whose Initiating*/Acting* columns came from the process tree
 	Orphans  int64 // rows whose process-creation event was not in the input
+	// Merged counts the Security 4688 rows of DeviceProcessEvents folded
+	// into the Sysmon 1 row of the same process creation (see Finish);
+	// Rows does not count them.
+	Merged int64
 }
 
 // device caches the synthesized Defender device columns of one Computer.
@@ -81,6 +89,14 @@ func (k rowKey) origin() Origin {
 		o.Source.Offset, o.Source.Line = -1, k.offset
 	}
 	return o
+}
+
+// when returns the time a key was made with, or the zero time.
+func (k rowKey) when() time.Time {
+	if k.t == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, k.t).UTC()
 }
 
 func keyOf(ev *parsers.Event, t time.Time) rowKey {
@@ -140,6 +156,9 @@ func NewBuilder(opts Options) *Builder {
 		if r.fill != nil && b.procs == nil {
 			b.procs = map[string]*procInfo{}
 		}
+		if t.Name == "DeviceInfo" {
+			b.seen = map[string]rowKey{}
+		}
 	}
 	return b
 }
@@ -170,6 +189,14 @@ func (b *Builder) slot(name string) **tableRows {
 		return &b.imf
 	case "imRegistry":
 		return &b.imr
+	case "DeviceLogonEvents":
+		return &b.dle
+	case "DeviceEvents":
+		return &b.dev
+	case "DeviceInfo":
+		return &b.dinf
+	case "IdentityLogonEvents":
+		return &b.ile
 	}
 	return nil
 }
@@ -277,9 +304,13 @@ func (b *Builder) Add(ev *parsers.Event) {
 	case isSecurity(ev):
 		b.addSecurity(&v, id)
 	default:
+		b.addOther(&v, id)
 		if b.evt != nil {
 			b.addEvent(&v, id)
 		}
+	}
+	if b.seen != nil {
+		b.seeDevice(&v)
 	}
 }
 
@@ -324,6 +355,10 @@ func (b *Builder) addSysmon(v *view, id uint32) {
 		if b.imr != nil {
 			b.imrSysmon(v, id)
 		}
+	case 8, 10, 17, 18, 22:
+		if b.dev != nil {
+			b.devSysmon(v, id)
+		}
 	}
 }
 
@@ -353,6 +388,18 @@ func (b *Builder) addSecurity(v *view, id uint32) {
 		}
 		if b.imr != nil {
 			b.imrSecurity(v)
+		}
+	case deviceLogonEvent(id):
+		if b.dle != nil {
+			b.dleSecurity(v, id)
+		}
+	case identityLogonEvent(id):
+		if b.ile != nil {
+			b.ileSecurity(v, id)
+		}
+	case deviceEventSecurity(id):
+		if b.dev != nil {
+			b.devSecurity(v, id)
 		}
 	}
 	if b.sec != nil {
@@ -393,6 +440,16 @@ func (b *Builder) Merge(o *Builder) {
 		r.keys = append(r.keys, or.keys...)
 		r.pend = append(r.pend, or.pend...)
 	}
+	if o.seen != nil {
+		if b.seen == nil {
+			b.seen = map[string]rowKey{}
+		}
+		for h, k := range o.seen {
+			if q, ok := b.seen[h]; !ok || compareKeys(k, q) > 0 {
+				b.seen[h] = k
+			}
+		}
+	}
 	if o.procs != nil {
 		if b.procs == nil {
 			b.procs = map[string]*procInfo{}
@@ -405,14 +462,20 @@ func (b *Builder) Merge(o *Builder) {
 	}
 	b.stats.Events += o.stats.Events
 	b.stats.Rows += o.stats.Rows
+	b.stats.Resolved += o.stats.Resolved
+	b.stats.Orphans += o.stats.Orphans
 	*o = Builder{}
 }
 
 // Finish resolves the process-tree columns, sorts every table by time and
-// input position, and returns the catalog. The Builder must not be used
-// afterwards.
+// input position, folds each Security 4688 row of DeviceProcessEvents into
+// its Sysmon 1 twin (mergeProcesses), makes the DeviceInfo rows, and
+// returns the catalog. The Builder must not be used afterwards.
 func (b *Builder) Finish() *Catalog {
 	c := &Catalog{s: b.s, tables: map[string]*value.Table{}, origins: map[*any]rowKey{}}
+	if b.dinf != nil {
+		b.deviceInfoRows()
+	}
 	for _, r := range b.all {
 		for _, p := range r.pend {
 			proc := b.procs[p.guid]
@@ -430,10 +493,20 @@ func (b *Builder) Finish() *Catalog {
 		}
 		slices.SortStableFunc(perm, func(i, j int) int { return compareKeys(r.keys[i], r.keys[j]) })
 		rows := make([][]any, len(perm))
+		keys := make([]rowKey, len(perm))
 		for i, p := range perm {
-			rows[i] = r.rows[p]
+			rows[i], keys[i] = r.rows[p], r.keys[p]
+		}
+		r.rows, r.keys = nil, nil
+		if r == b.dpe {
+			var merged int
+			rows, keys, merged = mergeProcesses(r.info, rows, keys)
+			b.stats.Merged += int64(merged)
+			b.stats.Rows -= int64(merged)
+		}
+		for i := range rows {
 			if len(rows[i]) > 0 {
-				c.origins[&rows[i][0]] = r.keys[p]
+				c.origins[&rows[i][0]] = keys[i]
 			}
 		}
 		c.tables[r.info.Name] = &value.Table{Name: r.info.Name, Columns: r.info.ValueColumns(), Rows: rows}

@@ -36,12 +36,15 @@ var ianaProtocols = map[string]string{
 	"1": "ICMP", "2": "IGMP", "6": "TCP", "17": "UDP", "41": "IPv6", "47": "GRE", "50": "ESP", "51": "AH", "58": "ICMPv6",
 }
 
-// wfpField returns the last value of name: the WFP events' EventData
+// wfpProcessID returns the process id a WFP event records for the
+// application: the EventData field winevent.WFPProcessID names. 5156's
 // "ProcessID" shares its name with the System ProcessID the parsers also
-// store, and EventData comes after System.
-func wfpField(v *view, name string) string {
+// store, and EventData comes after System, so the last value is taken;
+// 5158's "ProcessId" is looked up exactly, so the System value (always 4,
+// the kernel) never stands in for it.
+func wfpProcessID(v *view, id uint32) string {
 	var buf [4]string
-	vals := v.event().Values(buf[:0], name)
+	vals := v.event().Values(buf[:0], winevent.WFPProcessID(id))
 	if len(vals) == 0 {
 		return ""
 	}
@@ -90,7 +93,7 @@ func (b *Builder) imnFirewall(v *view, id uint32) {
 	w.str("Hostname", v.host())
 	w.set("SrcAppType", "Process")
 	w.set("DstAppType", "Process")
-	app, pid := v.get("Application"), numString(wfpField(v, "ProcessID"))
+	app, pid := v.get("Application"), numString(wfpProcessID(v, id))
 	user := v.get("RemoteUserID")
 	if user == winevent.NullSID {
 		user = ""
@@ -152,6 +155,6 @@ func (b *Builder) dneFirewall(v *view, id uint32) {
 	app := v.get("Application")
 	w.str("InitiatingProcessFileName", baseName(app))
 	w.str("InitiatingProcessFolderPath", app)
-	w.set("InitiatingProcessId", parseNum(wfpField(v, "ProcessID")))
+	w.set("InitiatingProcessId", parseNum(wfpProcessID(v, id)))
 	w.str("AdditionalFields", jsonBag(v, "FilterRTID", "LayerName", "LayerRTID"))
 }

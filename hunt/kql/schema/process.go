@@ -279,7 +279,7 @@ func (b *Builder) impSecurity(v *view) {
 // nil when the table has none.
 func fillerFor(table string) func(r *tableRows, cells []any, p, parent *procInfo) {
 	switch table {
-	case "DeviceProcessEvents", "DeviceNetworkEvents", "DeviceFileEvents", "DeviceRegistryEvents", "DeviceImageLoadEvents":
+	case "DeviceProcessEvents", "DeviceNetworkEvents", "DeviceFileEvents", "DeviceRegistryEvents", "DeviceImageLoadEvents", "DeviceEvents":
 		return fillInitiating
 	case "imProcessCreate":
 		return fillActing

@@ -79,7 +79,8 @@ func TestSchemaMapCovered(t *testing.T) {
 func TestDefaultSchema(t *testing.T) {
 	s := Default()
 	want := []string{"DeviceProcessEvents", "DeviceNetworkEvents", "DeviceFileEvents", "DeviceRegistryEvents",
-		"DeviceImageLoadEvents", "SecurityEvent", "Event", "imProcessCreate", "imNetworkSession", "imFileEvent", "imRegistry"}
+		"DeviceImageLoadEvents", "SecurityEvent", "Event", "imProcessCreate", "imNetworkSession", "imFileEvent", "imRegistry",
+		"DeviceLogonEvents", "DeviceEvents", "DeviceInfo", "IdentityLogonEvents"}
 	for _, name := range want {
 		info, ok := s.Lookup(name)
 		if !ok {

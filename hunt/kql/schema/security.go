@@ -64,13 +64,6 @@ func eventDataXML(sb *strings.Builder, ev *parsers.Event) {
 	sb.WriteString(`</EventData>`)
 }
 
-// logonTypeNames names logon types as SecurityEvent.LogonTypeName does.
-var logonTypeNames = map[string]string{
-	"0": "System", "2": "Interactive", "3": "Network", "4": "Batch", "5": "Service", "7": "Unlock",
-	"8": "NetworkCleartext", "9": "NewCredentials", "10": "RemoteInteractive", "11": "CachedInteractive",
-	"12": "CachedRemoteInteractive", "13": "CachedUnlock",
-}
-
 // targetAccountEvent reports whether SecurityEvent.Account names the target
 // (the account logged on) rather than the subject (the one acting).
 func targetAccountEvent(id uint32) bool {
@@ -140,7 +133,7 @@ func (b *Builder) secRow(v *view, id uint32) {
 		}
 	}
 	if lt := v.get("LogonType"); lt != "" {
-		if n, ok := logonTypeNames[lt]; ok {
+		if n, ok := winevent.LogonTypeNames[lt]; ok {
 			w.set("LogonTypeName", lt+" - "+n)
 		} else {
 			w.set("LogonTypeName", lt)
