@@ -14,6 +14,12 @@ const (
 	ChunkSize       = 65536
 	chunkHeaderSize = 512
 	recordHeader    = 24
+	// chunkLimit is where records must end. libevtx does not read a
+	// record that ends exactly at the end of the chunk.
+	chunkLimit = ChunkSize - 8
+	// bufCap is the capacity of the chunk buffer: room for a record that
+	// overflows the chunk (found out after encoding it) without growing.
+	bufCap = 2 * ChunkSize
 )
 
 // BinXml tokens.
@@ -70,7 +76,7 @@ type chunk struct {
 
 func (c *chunk) reset() {
 	if c.buf == nil {
-		c.buf = make([]byte, chunkHeaderSize, ChunkSize)
+		c.buf = make([]byte, chunkHeaderSize, bufCap)
 	}
 	c.buf = c.buf[:chunkHeaderSize]
 	clear(c.buf)
@@ -99,9 +105,9 @@ func (c *chunk) rollback(m mark) {
 		e.sh.gen = 0
 	}
 	c.nameLog, c.tmplLog = c.nameLog[:m.names], c.tmplLog[:m.tmpls]
-	if cap(c.buf) > ChunkSize {
-		// A value made buf grow: go back to a chunk-sized array.
-		b := make([]byte, m.buf, ChunkSize)
+	if cap(c.buf) > bufCap {
+		// A huge value made buf grow: go back to the usual array.
+		b := make([]byte, m.buf, bufCap)
 		copy(b, c.buf)
 		c.buf = b
 	}
@@ -284,7 +290,7 @@ func (c *chunk) appendRecord(r *Record, id, written uint64, sh *shape, nsubst in
 		c.patch32(sizeAt, uint32(len(c.buf)-sizeAt-4))
 		sh.gen, sh.defOff = c.gen, defOff
 		c.tmplLog = append(c.tmplLog, tmplEntry{off: defOff, id: le.Uint32(sh.guid[:4]), sh: sh})
-		if len(c.buf) > ChunkSize {
+		if len(c.buf) > chunkLimit {
 			return errOverflow
 		}
 	}
@@ -293,7 +299,7 @@ func (c *chunk) appendRecord(r *Record, id, written uint64, sh *shape, nsubst in
 	for k := 0; k < nsubst; k++ {
 		c.buf = append(c.buf, 0, 0, 0, 0)
 	}
-	if len(c.buf) > ChunkSize {
+	if len(c.buf) > chunkLimit {
 		return errOverflow
 	}
 	k := 0
@@ -311,16 +317,18 @@ func (c *chunk) appendRecord(r *Record, id, written uint64, sh *shape, nsubst in
 			return err
 		}
 		size := len(c.buf) - vs
-		if len(c.buf) > ChunkSize {
+		if len(c.buf) > chunkLimit {
 			return errOverflow
 		}
 		le.PutUint16(c.buf[desc+4*k:], uint16(size))
 		c.buf[desc+4*k+2] = byte(it.v.Type)
 		k++
 	}
+	// The fragment ends with an end-of-stream token (libevtx reads one).
+	c.buf = append(c.buf, tokEOF)
 	size := len(c.buf) + 4 - start
 	c.buf = le.AppendUint32(c.buf, uint32(size))
-	if len(c.buf) > ChunkSize {
+	if len(c.buf) > chunkLimit {
 		return errOverflow
 	}
 	c.patch32(start+4, uint32(size))

@@ -22,9 +22,9 @@
 // How Write maps a normalized event back to XML (the inverse of the
 // decoder's naming, see parsers.Field): fields with the System names
 // (EventID, Provider_Name, TimeCreated_SystemTime, ProcessID, ...) form the
-// <System> element when they come in the canonical Windows order of System
-// (as the decoder gives them); a System name out of that order, or
-// repeated, is an EventData field. Core fields of the Event fill what is missing (EventID,
+// <System> element when they lead the fields in the canonical Windows
+// order of System (as the decoder gives them); the first field that is not
+// the next System field starts EventData, whatever its name. Core fields of the Event fill what is missing (EventID,
 // Channel, Provider, Computer, Level when not zero). The record header
 // holds Time and RecordID (the decoder falls back to them when System has
 // no TimeCreated or EventRecordID; a RecordID of 0 takes the next id of the

@@ -92,9 +92,9 @@ func (w *Writer) fromEvent(r *Record, ev *parsers.Event) error {
 	last := -1
 	for i := range ev.Fields {
 		f := &ev.Fields[i]
-		// System fields come in the order of System: a System name
-		// out of that order (or repeated) is an EventData field.
-		if s, ok := sysSlots[f.Name]; ok && s > last {
+		// System fields lead, in the order of System: the first field
+		// that is not the next System field starts EventData.
+		if s, ok := sysSlots[f.Name]; ok && s > last && len(data) == 0 {
 			vals[s], have[s] = f.Value, true
 			last = s
 			continue
@@ -159,6 +159,19 @@ func (w *Writer) fromEvent(r *Record, ev *parsers.Event) error {
 		r.Close()
 	}
 	r.Close()
+	// Built valid: elements balanced, names non-empty; only a Data name
+	// or a value may be too long, which appendRecord finds (a name or
+	// literal beyond the chunk overflows it).
+	r.valid = true
+	r.subst = 0
+	for i := range r.items {
+		if it := &r.items[i]; !it.lit && (it.kind == kAttr || it.kind == kText) {
+			r.subst++
+		}
+		if it := &r.items[i]; it.lit && len(it.v.S) > 0x7fff {
+			r.valid = false // let validate measure it
+		}
+	}
 	return nil
 }
 
@@ -174,9 +187,12 @@ func (w *Writer) typed(s string, t Type) Value {
 	return Str(s)
 }
 
-// infer returns the value whose rendering is s: an integer, 0x hex,
+// infer returns the value whose rendering is s: an unsigned integer, 0x hex,
 // boolean, GUID, SID, FILETIME or (32 hex digits or more) binary when s is
 // that type's exact rendering, else a String.
+//
+// Negative numbers stay strings: libevtx renders negative Int32 values
+// wrongly (-1 as -2147483647), so typing them would change what it shows.
 func (w *Writer) infer(s string) Value {
 	if w.o.Strings || s == "" {
 		return Str(s)
@@ -199,13 +215,6 @@ func (w *Writer) infer(s string) Value {
 			if v, ok := asType(s, FileTime); ok {
 				return v
 			}
-		}
-	case c == '-':
-		if v, ok := asType(s, Int64); ok {
-			if int64(v.N) >= -1<<31 {
-				v.Type = Int32
-			}
-			return v
 		}
 	case c == 't' || c == 'f':
 		if s == "true" {

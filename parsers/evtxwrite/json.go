@@ -209,15 +209,17 @@ func (w *Writer) jsonContent(r *Record, name string, v *jv, section string) erro
 			}
 			continue
 		}
-		items := []*jv{c}
+		r.Open(k)
 		if c.kind == 'a' {
-			items = c.vals
+			// An array value (repeated elements are renamed, not
+			// arrays): one element whose value is an array, which
+			// readers expand to one field per item.
+			w.jsonText(r, c, childSection, k)
+			r.Close()
+			continue
 		}
-		for _, it := range items {
-			r.Open(k)
-			if err := w.jsonContent(r, k, it, childSection); err != nil {
-				return err
-			}
+		if err := w.jsonContent(r, k, c, childSection); err != nil {
+			return err
 		}
 	}
 	if t := v.get("#text"); t != nil {

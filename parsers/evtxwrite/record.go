@@ -44,6 +44,10 @@ type Record struct {
 	Written time.Time
 
 	items []item
+	// valid marks a record built by Write, valid by construction, with
+	// subst substitutions.
+	valid bool
+	subst int
 }
 
 // Reset empties r, keeping its memory.
@@ -51,6 +55,7 @@ func (r *Record) Reset() {
 	clear(r.items) // drop references to the caller's strings and bytes
 	r.items = r.items[:0]
 	r.ID, r.Written = 0, time.Time{}
+	r.valid, r.subst = false, 0
 }
 
 // Open starts an element.

@@ -122,9 +122,12 @@ func (w *Writer) WriteRecord(r *Record) error {
 	if w.err != nil {
 		return &WriteError{Event: ev, Err: w.err}
 	}
-	nsubst, err := r.validate()
-	if err != nil {
-		return &WriteError{Event: ev, Err: err}
+	nsubst := r.subst
+	if !r.valid {
+		var err error
+		if nsubst, err = r.validate(); err != nil {
+			return &WriteError{Event: ev, Err: err}
+		}
 	}
 	id := r.ID
 	if id == 0 {
