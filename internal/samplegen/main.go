@@ -20,8 +20,8 @@ import (
 	"strings"
 
 	"github.com/loghunt/loghunt/parsers"
-	pjson "github.com/loghunt/loghunt/parsers/json"
 	"github.com/loghunt/loghunt/parsers/evtxwrite"
+	pjson "github.com/loghunt/loghunt/parsers/json"
 )
 
 func main() {
