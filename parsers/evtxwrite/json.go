@@ -72,7 +72,7 @@ func (w *Writer) fromJSON(r *Record, doc []byte) error {
 		ev = v
 	}
 	if ev.kind != 'o' {
-		return fmt.Errorf("Event is not an object: %w", ErrBadJSON)
+		return fmt.Errorf("member Event is not an object: %w", ErrBadJSON)
 	}
 	if sys := ev.get("System"); sys != nil {
 		if tc := sys.get("TimeCreated"); tc != nil {
