@@ -5,7 +5,9 @@
 // Entry points:
 //   - Default returns the embedded table descriptions (columns.tsv): every
 //     column with its KQL type and its allowed values when the schema
-//     enumerates them.
+//     enumerates them; and those of the tables no Windows event fills
+//     (nosource.tsv: EmailEvents, SigninLogs, ...), served empty, with a
+//     note for every query that reads one (Catalog.TableNote).
 //   - NewBuilder collects rows for the tables a query set references. Feed
 //     it every event with Add, then call Finish once for a Catalog.
 //   - Catalog.Table hands the evaluator a table by name, applying the
