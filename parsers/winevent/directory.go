@@ -35,9 +35,10 @@ type LDAPSearch struct {
 	User       string // DOMAIN\user, when the message names it
 }
 
-// ParseLDAPSearch reads a 1644 from its message text (the labelled lines
+// ParseLDAPSearch reads a 1644 from its message text (the labels
 // "Client:", "Starting node:", "Filter:", "Search scope:", "User:" of the
-// rendered event, which is all a flat export keeps) or, without one, from
+// rendered event, each followed by its value on the same line or the next,
+// which is all a flat export keeps) or, without one, from
 // its unnamed Data elements: the first three insertion strings are the
 // starting node, the filter and the scope, and the client is the one
 // element written as address:port. Positional values are used only when
@@ -47,12 +48,21 @@ func ParseLDAPSearch(message string, data []string) (LDAPSearch, bool) {
 	var s LDAPSearch
 	if message != "" {
 		found := false
-		for _, line := range strings.Split(message, "\n") {
+		lines := strings.Split(message, "\n")
+		for i, line := range lines {
 			k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
 			if !ok {
 				continue
 			}
 			v = strings.TrimSpace(v)
+			if v == "" && i+1 < len(lines) {
+				// Event Viewer writes each value on the line after
+				// its label; an empty value is followed by the next
+				// label.
+				if next := strings.TrimSpace(lines[i+1]); !strings.HasSuffix(next, ":") {
+					v = next
+				}
+			}
 			switch strings.ToLower(strings.TrimSpace(k)) {
 			case "client":
 				s.Client, s.Port = splitHostPort(v)
