@@ -44,5 +44,7 @@
 //
 // Unknown columns evaluate to null and are reported as warnings (an error
 // with Options.Strict); unknown tables are errors from Run and warnings
-// from Check.
+// from Check. A Catalog that implements TableNoter adds its own warning for
+// every query that reads a given table (hunt/kql/schema: a table with no
+// source in Windows event logs, always empty).
 package kql
