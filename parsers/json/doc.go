@@ -5,7 +5,7 @@
 // one document at a time, with memory bounded by Options.MaxDocument. For a
 // file with random access, Split cuts it into units of about
 // Options.UnitSize at line boundaries where the decoder is provably between
-// documents (JSON Lines and single-line documents); the units decode
+// documents (JSON Lines, and documents one after another); the units decode
 // concurrently and together give exactly what NewUnit gives for the whole
 // file, line numbers and reports included.
 //

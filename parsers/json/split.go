@@ -19,6 +19,7 @@ const (
 	// boundary before trying the next target.
 	splitLookBack  = 1 << 20
 	splitLookAhead = 1 << 20
+	splitLookFirst = 32 << 10
 	countBlock     = 1 << 20
 )
 
@@ -33,19 +34,27 @@ const (
 // # Where it cuts
 //
 // A boundary is the start p of a line L2 whose first byte is '{', after a
-// line L1 whose first byte is '{' and which holds exactly one valid object
-// (within the Options' limits) and then only white space. Whatever the
-// decoder's state at the start of L1, it is between documents at p:
+// line L1 that is either one object or one closing brace: L1's first byte
+// is '{' and it holds exactly one valid object (within the Options'
+// limits) and then only white space, or its first byte is '}' and the rest
+// is white space. Whatever the decoder's state at the start of L1, it is
+// between documents at p:
 //
-//   - between documents, it decodes L1 as one document and reaches p;
-//   - skipping lines after an error, it stops at L1 (a '{' at column 0);
-//   - inside a document begun earlier, that document cannot take in L1's
-//     object and then L2's '{' (after a complete value comes ',' or a
-//     closer; in every other place L1's '{' is an error), so it fails at p
-//     at the latest, or is too large; either way the decoder skips from
-//     the line after that document's first line to the first line opening
-//     a document at column 0 or further left, which is L1 at the latest,
-//     and the argument repeats with a document starting later.
+//   - between documents, it decodes L1's object as one document and
+//     reaches p, or reports L1's '}' as malformed and skips to the next
+//     line that opens a document at column 0: L2;
+//   - skipping lines after an error, it stops at L1's '{', or skips L1's
+//     '}' and stops at L2;
+//   - inside a document begun earlier, that document cannot take in L1
+//     and then L2's '{': after a complete value (L1's object, or an
+//     object L1's '}' closes) comes ',' or a closer, and everywhere else
+//     L1's first byte is an error; unless L1's '}' ends the document
+//     itself, which leaves the decoder between documents. So it ends, or
+//     fails at p at the latest, or is too large; after a failure the
+//     decoder skips from the line after the document's first line to the
+//     first line opening a document at column 0 or further left, which is
+//     L1 or L2 at the latest, and the argument repeats with a document
+//     starting later.
 //
 // What no two lines tell is whether the decoder is inside a top-level array
 // there (where ',' is skipped and ']' closes it). A unit learns that only
@@ -55,13 +64,14 @@ const (
 // events) over the units before that did not.
 //
 // So JSON Lines split at every line boundary near UnitSize, and so do
-// single-line documents written one after another. A pretty-printed
-// document, or an array whose elements are not one a line at column 0,
-// has no boundary inside it and stays in one unit; a line longer than
-// about 1 MiB cannot be L1. A read error while looking for boundaries ends
-// the search: the rest of the file is one unit. The search reads about
-// 2 MiB per UnitSize of input, and the first unit's line number needs no
-// reading; unit k's start line is counted (with bytes.Count) the first time
+// documents written one after another, single-line or pretty-printed with
+// the closing brace at column 0. A single document (an array of events
+// above all, since what follows "}," depends on what came before) has no
+// boundary inside it and stays in one unit; a line longer than about 1 MiB
+// cannot be L1. A read error while looking for boundaries ends
+// the search: the rest of the file is one unit. The search reads 64 KiB
+// around every UnitSize of input (2 MiB where no boundary is that near),
+// and the first unit's line number needs no reading; unit k's start line is counted (with bytes.Count) the first time
 // a unit after k-1 asks for it, once per region for the whole file.
 func Split(r io.ReaderAt, size int64, path string, opts Options) []*Unit {
 	opts = opts.withDefaults()
@@ -224,17 +234,30 @@ func findBoundaries(r io.ReaderAt, size int64, opts Options) []int64 {
 	}
 	sc := scanner{maxDepth: opts.MaxDepth, maxValues: opts.MaxValues}
 	var buf []byte
-	for t := unit; t < size; {
-		lo := max(t-splitLookBack, 0)
-		hi := min(t+splitLookAhead, size)
+	// find looks for a boundary at or after t, reading back and ahead of
+	// it; ok is false also on a read error.
+	find := func(t, back, ahead int64) (p, hi int64, ok, readErr bool) {
+		lo := max(t-back, 0)
+		hi = min(t+ahead, size)
 		if n := int(hi - lo); cap(buf) < n {
 			buf = make([]byte, n)
 		}
 		b := buf[:hi-lo]
 		if m, err := r.ReadAt(b, lo); m < len(b) && !(err == io.EOF && lo+int64(m) == size) {
+			return 0, hi, false, true
+		}
+		p, ok = boundaryIn(&sc, b, lo, t, opts)
+		return p, hi, ok, false
+	}
+	for t := unit; t < size; {
+		// Most lines are short: look in a small window first.
+		p, hi, ok, readErr := find(t, splitLookFirst, splitLookFirst)
+		if !ok && !readErr {
+			p, hi, ok, readErr = find(t, splitLookBack, splitLookAhead)
+		}
+		if readErr {
 			break
 		}
-		p, ok := boundaryIn(&sc, b, lo, t, opts)
 		if !ok {
 			t = hi
 			continue
@@ -261,11 +284,25 @@ func boundaryIn(sc *scanner, b []byte, lo, t int64, opts Options) (int64, bool) 
 		}
 		nl += max(i, 0)
 		p := nl + 1 // the start of L2
-		if i >= 0 && lo+int64(p) >= t && p < len(b) && b[p] == '{' && oneObjectLine(sc, b[i:p], opts) {
+		if i >= 0 && lo+int64(p) >= t && p < len(b) && b[p] == '{' && (closerLine(b[i:p]) || oneObjectLine(sc, b[i:p], opts)) {
 			return lo + int64(p), true
 		}
 		i = p
 	}
+}
+
+// closerLine reports whether line is a '}' at column 0 and white space.
+func closerLine(line []byte) bool {
+	return len(line) > 0 && line[0] == '}' && isSpace(line[1:])
+}
+
+func isSpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 // oneObjectLine reports whether line (with its newline) starts with '{',
@@ -280,10 +317,5 @@ func oneObjectLine(sc *scanner, line []byte, opts Options) bool {
 	if err != nil || sc.nodes[root].kind != kObj {
 		return false
 	}
-	for _, c := range line[n:] {
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return false
-		}
-	}
-	return true
+	return isSpace(line[n:])
 }

@@ -262,7 +262,8 @@ func TestSplitJSONLines(t *testing.T) {
 func TestSplitWhereUnsafe(t *testing.T) {
 	line := `{"EventID": 1, "Image": "C:\\a.exe"}`
 	for name, in := range map[string]string{
-		"pretty":           strings.Repeat("{\n  \"EventID\": 1,\n  \"o\": {\n    \"a\": 2\n  }\n}\n", 40),
+		"pretty array":     "[\n" + strings.Repeat("  {\n    \"EventID\": 1\n  },\n", 40) + "  {}\n]\n",
+		"closer, comma":    strings.Repeat("{\n  \"EventID\": 1\n},\n", 40),
 		"array, commas":    "[\n" + strings.Repeat(line+",\n", 40) + line + "\n]\n",
 		"one long line":    strings.Repeat(line, 40),
 		"indented objects": strings.Repeat("  "+line+"\n", 40),
@@ -277,6 +278,21 @@ func TestSplitWhereUnsafe(t *testing.T) {
 	in := line + "\n\n" + line + "\n" + line + "\n"
 	if n := checkSplit(t, []byte(in), Options{UnitSize: 1}); n != 2 {
 		t.Errorf("blank line: %d units, want 2", n)
+	}
+}
+
+// TestSplitPrettyDocuments: pretty-printed documents one after another
+// split where a '}' at column 0 is followed by a '{' at column 0.
+func TestSplitPrettyDocuments(t *testing.T) {
+	doc := "{\n  \"EventID\": 1,\n  \"o\": {\n    \"a\": 2\n  }\n}\n" // 44 bytes
+	if len(doc) != 44 {
+		t.Fatalf("doc is %d bytes", len(doc))
+	}
+	// Unit size 100: boundaries at the first document start at or after
+	// 100 (132, the fourth), then at or after 232 (264), ...: every third
+	// document of 40 from the fourth, 13 boundaries, 14 units.
+	if n := checkSplit(t, []byte(strings.Repeat(doc, 40)), Options{UnitSize: 100}); n != 14 {
+		t.Errorf("%d units, want 14", n)
 	}
 }
 
