@@ -72,7 +72,8 @@ type console struct {
 	// was found. Nil never closes.
 	interrupt <-chan struct{}
 	// onProgress, when set, is called as the progress bar is (after each
-	// input file), so a test can interrupt a run part-way.
+	// unit: an EVTX chunk, a part of a JSON file), so a test can interrupt
+	// a run part-way.
 	onProgress func(done, total int64)
 }
 

@@ -339,10 +339,10 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, f
 		bar = newProgress(stderr, plan.TotalBytes())
 	}
 	if bar != nil || f.con.onProgress != nil {
-		plan.Options.Progress = func(done, total int64) {
-			bar.set(done, total)
+		plan.Options.OnProgress = func(p hunt.Progress) {
+			bar.update(p)
 			if f.con.onProgress != nil {
-				f.con.onProgress(done, total)
+				f.con.onProgress(p.DoneBytes, p.TotalBytes)
 			}
 		}
 	}

@@ -205,7 +205,7 @@ func runSearchPlan(ctx context.Context, f *huntFlags, cfg app.Config, s *search.
 	var bar *progress
 	if !f.quiet {
 		bar = newProgress(stderr, plan.TotalBytes())
-		plan.Options.Progress = bar.set
+		plan.Options.OnProgress = bar.update
 	}
 	res, err := plan.Run(ctx)
 	bar.finish()
