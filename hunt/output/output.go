@@ -454,10 +454,15 @@ func (t *tableWriter) WriteHit(h *hunt.Hit) error {
 	return nil
 }
 
-// Close implements Writer: it writes the aligned table, or "No hits.".
-func (t *tableWriter) Close(*Summary) error {
+// Close implements Writer: it writes the aligned table, or "No hits."
+// ("No matches." after a search).
+func (t *tableWriter) Close(sum *Summary) error {
 	if len(t.rows) == 0 {
-		_, err := fmt.Fprintln(t.w, "No hits.")
+		none := "No hits."
+		if sum != nil && sum.Search != "" {
+			none = "No matches."
+		}
+		_, err := fmt.Fprintln(t.w, none)
 		return err
 	}
 	widths := t.widths()
