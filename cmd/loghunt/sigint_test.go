@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +82,7 @@ func writeSigintInput(t *testing.T) string {
 // polling /proc/PID/io; exited is closed when it ends first.
 func startedReading(t *testing.T, pid int, exited <-chan struct{}) {
 	t.Helper()
-	io := fmt.Sprintf("/proc/%d/io", pid)
+	procIO := fmt.Sprintf("/proc/%d/io", pid)
 	// A guard against a hang, not a measure: a loaded machine gets
 	// minutes.
 	deadline := time.Now().Add(3 * time.Minute)
@@ -91,9 +92,9 @@ func startedReading(t *testing.T, pid int, exited <-chan struct{}) {
 			t.Fatal("loghunt ended before it was interrupted")
 		default:
 		}
-		data, err := os.ReadFile(io)
+		data, err := os.ReadFile(procIO)
 		if err != nil {
-			t.Fatalf("reading %s: %v", io, err)
+			t.Fatalf("reading %s: %v", procIO, err)
 		}
 		for _, line := range strings.Split(string(data), "\n") {
 			if v, ok := strings.CutPrefix(line, "rchar: "); ok {
@@ -166,18 +167,16 @@ func (r *runningHunt) wait(t *testing.T) int {
 	return -1
 }
 
-// lineWatch collects a stream's lines and signals the first that holds a
-// given text.
+// lineWatch collects a stream's lines as they come; done is closed at
+// the stream's end.
 type lineWatch struct {
 	mu    sync.Mutex
 	lines []string
-	want  string
-	seen  chan struct{}
 	done  chan struct{}
 }
 
-func watchLines(r interface{ Read([]byte) (int, error) }) *lineWatch {
-	w := &lineWatch{seen: make(chan struct{}), done: make(chan struct{})}
+func watchLines(r io.Reader) *lineWatch {
+	w := &lineWatch{done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		sc := bufio.NewScanner(r)
