@@ -71,11 +71,27 @@ type huntFlags struct {
 	showSuppressed bool
 }
 
-func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
+// flagUse names the groups of shared flags a command takes beyond those
+// all of hunt, kql and search take (output, reading, summary, --from and
+// --to): each command's -h lists only the flags that do something there.
+type flagUse struct {
+	rules bool // -r, rule choice, hit filters and tuning (hunt)
+	clock bool // --now and --last: a time to count back from (hunt, kql)
+	zone  bool // --timezone and --local: times written in a zone (hunt, search)
+	hits  bool // --wide: hits as a table fitted to the terminal (hunt, search)
+}
+
+var (
+	huntUse   = flagUse{rules: true, clock: true, zone: true, hits: true}
+	kqlUse    = flagUse{clock: true}
+	searchUse = flagUse{zone: true, hits: true}
+)
+
+func (f *huntFlags) register(fs *flag.FlagSet, use flagUse) {
 	if f.con == nil {
 		f.con = &console{}
 	}
-	if withRules {
+	if use.rules {
 		fs.Var(listFlag{vals: &f.rules}, "r", "add Sigma or KQL rules from `PATH` (a file, or a directory read recursively); repeatable")
 		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r `PATH`")
 		fs.BoolVar(&f.noBundled, "no-bundled", false, "leave out the rules embedded in loghunt")
@@ -91,20 +107,41 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 	// Output and exit status.
 	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
 	fs.StringVar(&f.out, "output", "", "same as -o `FILE`")
-	fs.BoolVar(&f.wide, "wide", false, "on a terminal, print whole table lines instead of fitting its width")
-	fs.BoolVar(&f.csvRaw, "csv-raw", false, "write CSV cells as they are: no ' before a cell that starts with = + - @ tab or CR")
-	if withRules {
-		fs.BoolVar(&f.failOnHit, "fail-on-hit", false, "exit with status 3 when any hit is found")
+	if use.hits {
+		fs.BoolVar(&f.wide, "wide", false, "on a terminal, print whole table lines instead of fitting its width")
 	}
+	fs.BoolVar(&f.csvRaw, "csv-raw", false, "write CSV cells as they are: no ' before a cell that starts with = + - @ tab or CR")
+	fs.BoolVar(&f.failOnHit, "fail-on-hit", false, "exit with status 3 when any "+use.found()+" is found")
 
 	fs.StringVar(&f.format, "format", "", "output `format`: table, csv or jsonl (default: from -o's extension, else table)")
 	fs.IntVar(&f.threads, "threads", 0, "number of worker threads, `N` (default: all cores)")
 	fs.BoolVar(&f.stats, "stats", false, "print records parsed/recovered/failed per file in the summary")
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
-	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary; inputs not read and rules not loaded are still printed on stderr")
+	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary; "+use.unread()+" still printed on stderr")
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
-	fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
-	f.window.register(fs, withRules)
+	if use.clock {
+		fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
+	}
+	f.window.register(fs, use.clock, use.zone)
+}
+
+// found is what --fail-on-hit looks for.
+func (u flagUse) found() string {
+	switch {
+	case u.rules:
+		return "hit"
+	case u.hits:
+		return "matching event"
+	}
+	return "row"
+}
+
+// unread is what -q still prints.
+func (u flagUse) unread() string {
+	if u.rules {
+		return "inputs not read and rules not loaded are"
+	}
+	return "inputs not read are"
 }
 
 // registerSelection registers the flags that choose rules (--rule,
@@ -175,7 +212,7 @@ func (f *huntFlags) validate(paths []string) error {
 func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *console) error {
 	f := huntFlags{con: con}
 	fs := newFlagSet("hunt", huntSynopsis, stdout)
-	f.register(fs, true)
+	f.register(fs, huntUse)
 	paths, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -208,7 +245,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 	if err := writeSummary(sw, &f, sum); err != nil {
 		return err
 	}
-	return f.exitStatus(stderr, sum)
+	return f.exitStatus(stderr, sum, sum.HitsTotal)
 }
 
 // outputOptions are the writers' options: on a terminal (and no -o), the
@@ -226,8 +263,9 @@ func (f *huntFlags) outputOptions(format output.Format) output.Options {
 
 // exitStatus is the end of a run that wrote everything: interrupted (130),
 // an input or rule left unread (1, each named on stderr with -q, where the
-// summary does not show it), a hit with --fail-on-hit (3), or success.
-func (f *huntFlags) exitStatus(stderr io.Writer, sum *output.Summary) error {
+// summary does not show it), found > 0 with --fail-on-hit (3: hits, rows
+// of kql, events of search), or success.
+func (f *huntFlags) exitStatus(stderr io.Writer, sum *output.Summary, found int) error {
 	unread := unreadInputs(sum)
 	if f.quiet {
 		for _, u := range unread {
@@ -242,7 +280,7 @@ func (f *huntFlags) exitStatus(stderr io.Writer, sum *output.Summary) error {
 		return &statusError{code: exitInterrupted, msg: "interrupted: the hits found so far were written"}
 	case len(unread) > 0 || len(sum.RulesOff) > 0:
 		return fmt.Errorf("the run completed, but %s (listed above)", incomplete(len(unread), len(sum.RulesOff)))
-	case f.failOnHit && sum.HitsTotal > 0:
+	case f.failOnHit && found > 0:
 		return &statusError{code: exitHits}
 	}
 	return nil
