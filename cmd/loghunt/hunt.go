@@ -97,7 +97,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 		fs.BoolVar(&f.failOnHit, "fail-on-hit", false, "exit with status 3 when any hit is found")
 	}
 
-	fs.StringVar(&f.format, "format", "", "output `format`: table, csv or jsonl (default: from -o's extension, else table)")
+	fs.StringVar(&f.format, "format", "", "output `format`: table, csv, jsonl, timesketch or timesketch-csv (default: from -o's extension, else table)")
 	fs.IntVar(&f.threads, "threads", 0, "number of worker threads, `N` (default: all cores)")
 	fs.BoolVar(&f.stats, "stats", false, "print records parsed/recovered/failed per file in the summary")
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
@@ -125,7 +125,7 @@ func (f *huntFlags) outputFormat() (output.Format, error) {
 	if f.format != "" {
 		fm, err := output.ParseFormat(f.format)
 		if err != nil {
-			return "", usagef("use --format table, --format csv or --format jsonl", "%v", err)
+			return "", usagef("use --format table, csv, jsonl, timesketch or timesketch-csv", "%v", err)
 		}
 		return fm, nil
 	}
