@@ -69,6 +69,8 @@ type huntFlags struct {
 	computers      []string
 	tuningFile     string
 	showSuppressed bool
+
+	reports reportFlags // --html, --navigator (issue 14)
 }
 
 func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
@@ -87,6 +89,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 		fs.Var(listFlag{vals: &f.exclude, split: true}, "exclude-rule", "leave out the rules with these `ids`; repeatable or comma-separated")
 		fs.StringVar(&f.expandFile, "expand", "", "Sigma placeholder values for the expand modifier from a YAML `file` (name: [values])")
 		f.registerSelection(fs)
+		f.reports.register(fs)
 	}
 	// Output and exit status.
 	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
@@ -190,13 +193,19 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 	opts := f.outputOptions(format)
 	opts.Location = cfg.Zone
 	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: opts}
-	plan, res, err := f.run(ctx, cfg, stderr, out.WriteHit)
+	reports := f.reports.outputs(cfg.Zone)
+	plan, res, err := f.run(ctx, cfg, stderr, reports.tee(out.WriteHit))
 	if err != nil {
 		out.abort()
+		reports.abort()
 		return err
 	}
 	sum := buildSummary(plan, res)
 	if err := out.Close(sum); err != nil {
+		reports.abort()
+		return err
+	}
+	if err := reports.Close(sum); err != nil {
 		return err
 	}
 	// The summary goes with the table on stdout; when hits are a machine
