@@ -62,6 +62,8 @@ func goldenSampleCases() []goldenCase {
 		{name: "hunt-timesketch-berlin", args: []string{"hunt", "-q", "--format", "timesketch", "--timezone", "Europe/Berlin", "samples"}},
 		{name: "hunt-timesketch-csv", args: []string{"hunt", "-q", "--format", "timesketch-csv", "samples"}},
 		{name: "hunt-timesketch-csv-injection", args: []string{"hunt", "-q", "--format", "timesketch-csv", "cmd/loghunt/testdata/injection"}},
+		// The ATT&CK Navigator layer of the samples' hits.
+		{name: "hunt-navigator", args: []string{"hunt", "-q", "-o", os.DevNull, "--navigator", "{tmp}", "samples"}},
 	}
 	for _, q := range foundingQueries() {
 		cases = append(cases, goldenCase{name: "kql-" + strings.TrimSuffix(q, ".yaml"),
