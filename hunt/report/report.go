@@ -381,6 +381,7 @@ func (r *Writer) body(s *output.Summary) string {
 	r.summary(&b, s)
 	r.chart(&b)
 	r.attackView(&b)
+	r.breakdown(&b, s)
 	r.tableFrame(&b)
 	b.WriteString("</main>\n")
 	return b.String()
@@ -444,7 +445,7 @@ func (r *Writer) summary(b *strings.Builder, s *output.Summary) {
 		}
 	}
 	if len(perLevel) > 0 {
-		b.WriteString("<div class=\"cols\"><div><h3>Hits per level</h3><table class=\"small\"><tbody>")
+		b.WriteString("<div class=\"cols\"><div><h3>Hits per level</h3><table class=\"small\" id=\"levels\"><tbody>")
 		lv := slices.SortedFunc(maps.Keys(perLevel), func(a, c string) int {
 			return cmp.Or(cmp.Compare(output.LevelRank(a), output.LevelRank(c)), strings.Compare(a, c))
 		})
@@ -458,34 +459,42 @@ func (r *Writer) summary(b *strings.Builder, s *output.Summary) {
 			}
 			fmt.Fprintf(b, "<tr><td><span class=\"lv lv-%s\">%s</span></td><td class=\"num\">%d</td></tr>", levelNames[output.LevelRank(l)], esc(name), perLevel[l])
 		}
-		b.WriteString("</tbody></table></div>\n")
-		b.WriteString("<div><h3>Hits per computer</h3><table class=\"small\"><tbody>")
-		if s != nil {
-			for _, c := range s.HitsPerComputer {
-				name := c.Computer
-				if name == "" {
-					name = "(no computer)"
-				}
-				fmt.Fprintf(b, "<tr><td>%s</td><td class=\"num\">%d</td></tr>", esc(name), c.Hits)
-			}
-		}
 		b.WriteString("</tbody></table></div></div>\n")
-		b.WriteString("<h3>Rules with hits</h3><p class=\"hint\">Click a rule to show its hits in the table.</p><table class=\"small\" id=\"rules\"><thead><tr><th>level</th><th>hits</th><th>rule</th><th>engine</th><th>id</th></tr></thead><tbody>")
-		for _, rc := range r.ruleCounts(s) {
-			ri, ok := r.ruleIndex[ruleKey(rc.ID, rc.Title, rc.Engine)]
-			attr := ""
-			if ok {
-				attr = fmt.Sprintf(" data-rule=\"%d\" class=\"pick\"", ri)
-			}
-			level := rc.Level
-			if level == "" {
-				level = "(no level)"
-			}
-			fmt.Fprintf(b, "<tr%s><td><span class=\"lv lv-%s\">%s</span></td><td class=\"num\">%d</td><td>%s</td><td>%s</td><td class=\"id\">%s</td></tr>",
-				attr, levelNames[output.LevelRank(rc.Level)], esc(level), rc.Hits, esc(rc.Title), esc(rc.Engine), esc(rc.ID))
-		}
-		b.WriteString("</tbody></table>\n")
 	}
+	b.WriteString("</section>\n")
+}
+
+// breakdown lists the rules with hits (each filters the table to its hits)
+// and the hits per computer, in boxes that scroll, then the inputs and what
+// was left out.
+func (r *Writer) breakdown(b *strings.Builder, s *output.Summary) {
+	b.WriteString("<section id=\"breakdown\"><h2>Rules and computers</h2>\n<div class=\"cols\">")
+	b.WriteString("<div class=\"grow\"><h3>Rules with hits</h3><p class=\"hint\">Click a rule to show its hits in the table.</p><div class=\"scroll\"><table class=\"small\" id=\"rules\"><thead><tr><th>level</th><th>hits</th><th>rule</th><th>engine</th><th>id</th></tr></thead><tbody>")
+	for _, rc := range r.ruleCounts(s) {
+		ri, ok := r.ruleIndex[ruleKey(rc.ID, rc.Title, rc.Engine)]
+		attr := ""
+		if ok {
+			attr = fmt.Sprintf(" data-rule=\"%d\" class=\"pick\"", ri)
+		}
+		level := rc.Level
+		if level == "" {
+			level = "(no level)"
+		}
+		fmt.Fprintf(b, "<tr%s><td><span class=\"lv lv-%s\">%s</span></td><td class=\"num\">%d</td><td>%s</td><td>%s</td><td class=\"id\">%s</td></tr>",
+			attr, levelNames[output.LevelRank(rc.Level)], esc(level), rc.Hits, esc(rc.Title), esc(rc.Engine), esc(rc.ID))
+	}
+	b.WriteString("</tbody></table></div></div>\n")
+	b.WriteString("<div><h3>Hits per computer</h3><p class=\"hint\">Names that differ only in case are one computer.</p><div class=\"scroll\"><table class=\"small\" id=\"computers\"><tbody>")
+	if s != nil {
+		for _, c := range s.HitsPerComputer {
+			name := c.Computer
+			if name == "" {
+				name = "(no computer)"
+			}
+			fmt.Fprintf(b, "<tr><td>%s</td><td class=\"num\">%d</td></tr>", esc(name), c.Hits)
+		}
+	}
+	b.WriteString("</tbody></table></div></div></div>\n")
 	if s != nil {
 		r.inputs(b, s)
 	}
