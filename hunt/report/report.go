@@ -13,7 +13,9 @@
 // script element is never displayed); what needs every hit (the summary,
 // the chart, the ATT&CK view, the rules) is written at Close. So a report of
 // any size streams: what the Writer keeps is 9 bytes per hit (its time and
-// level, for the chart) and one entry per rule and per computer.
+// level, for the chart), one entry per rule and per computer, and the
+// string table (at most 32 MiB; see WriteHit), which writes each distinct
+// string once: a 100,000-hit report is about 43 MB, not 160.
 //
 // The file loads nothing: no network, no CDN, no font, no external src or
 // href; a Content-Security-Policy meta element forbids any load, so that
@@ -91,8 +93,13 @@ type Writer struct {
 	computers []string
 	compIndex map[string]int
 	tally     attack.Tally
-	row       []byte
-	err       error
+	// The string table: index of each string written, and its size.
+	strIndex map[string]int
+	strBytes int
+	fresh    []string // the strings the current row adds
+	row      []byte
+	refs     []byte
+	err      error
 }
 
 const noTime = math.MinInt64
@@ -116,7 +123,7 @@ func New(w io.Writer, opts Options) *Writer {
 		loc = time.UTC
 	}
 	return &Writer{w: bufio.NewWriterSize(w, 64<<10), opts: opts, loc: loc,
-		ruleIndex: map[string]int{}, compIndex: map[string]int{}}
+		ruleIndex: map[string]int{}, compIndex: map[string]int{}, strIndex: map[string]int{}}
 }
 
 var _ output.Writer = (*Writer)(nil)
@@ -137,7 +144,13 @@ func (r *Writer) start() {
 <style>
 `)
 	r.put(css)
-	r.put("</style>\n</head>\n<body>\n<script type=\"application/json\" id=\"hit-data\">[")
+	r.put("</style>\n</head>\n")
+	if r.loc == time.UTC {
+		r.put("<body>\n")
+	} else {
+		r.put("<body data-zoned=\"1\">\n")
+	}
+	r.put("<script type=\"application/json\" id=\"hit-data\">[")
 }
 
 func (r *Writer) put(s string) {
@@ -147,11 +160,20 @@ func (r *Writer) put(s string) {
 }
 
 // WriteHit implements output.Writer: it appends the hit's row to the file.
+//
+// A row is a JSON array: [ms|null, zone offset in minutes, rule, computer
+// (-1: none), event id|null, [new strings], channel, source path, source
+// spot, [details: name, value, ...], [matched: search, field, value, ...],
+// [fields: name, value, ...], fields not shown, suppressed by, engines].
+// Strings repeat from hit to hit (field names, images, users, hashes), so
+// each is written once: a row first lists the strings it brings to the
+// string table, then refers to them by index (a number); a string not kept
+// in the table (long, or the table is full) is written in place.
 func (r *Writer) WriteHit(h *hunt.Hit) error {
 	r.start()
 	ri := r.rule(h.Rule)
 	ci := -1
-	var ev = h.Event
+	ev := h.Event
 	if ev != nil {
 		ci = r.computer(ev.Computer)
 	} else {
@@ -163,16 +185,83 @@ func (r *Writer) WriteHit(h *hunt.Hit) error {
 		}
 	}
 	ms := int64(noTime)
+	offset := 0
 	if !h.Time.IsZero() {
 		ms = h.Time.UnixMilli()
+		_, off := h.Time.In(r.loc).Zone()
+		offset = off / 60
 	}
 	r.times = append(r.times, ms)
 	r.levels = append(r.levels, uint8(output.LevelRank(h.Rule.Level)))
 	r.tally.Add(h.Rule)
 
-	// The row: [ms|null, time text, rule, computer|-1, channel, event id|null,
-	// source, details, matched [[search, field, value]], fields [[name, value]],
-	// suppressed by, engines].
+	// The references first, collecting the new strings they bring.
+	r.fresh = r.fresh[:0]
+	refs := r.refs[:0]
+	channel, path, spot := "", "", ""
+	if ev != nil {
+		channel, path = ev.Channel, ev.Source.Path
+		if full := ev.Source.String(); len(full) > len(path) {
+			spot = full[len(path):]
+		}
+	}
+	refs = r.ref(refs, channel)
+	refs = append(refs, ',')
+	refs = r.ref(refs, path)
+	refs = append(refs, ',')
+	refs = appendString(refs, spot)
+	refs = append(refs, ",["...)
+	for i, d := range output.Details(h) {
+		if i > 0 {
+			refs = append(refs, ',')
+		}
+		name, value, _ := strings.Cut(d, ": ")
+		refs = r.ref(refs, name)
+		refs = append(refs, ',')
+		refs = r.ref(refs, cut(value))
+	}
+	refs = append(refs, "],["...)
+	for i, m := range h.Matched {
+		if i > 0 {
+			refs = append(refs, ',')
+		}
+		refs = r.ref(refs, m.Search)
+		refs = append(refs, ',')
+		refs = r.ref(refs, m.Field)
+		refs = append(refs, ',')
+		refs = r.ref(refs, cut(m.Value))
+	}
+	refs = append(refs, "],["...)
+	n, total := 0, len(h.Row)
+	field := func(name, value string) {
+		if n == MaxFields {
+			return
+		}
+		if n > 0 {
+			refs = append(refs, ',')
+		}
+		n++
+		refs = r.ref(refs, name)
+		refs = append(refs, ',')
+		refs = r.ref(refs, cut(value))
+	}
+	if ev != nil {
+		total += len(ev.Fields)
+		for _, f := range ev.Fields {
+			field(f.Name, f.Value)
+		}
+	}
+	for _, c := range h.Row {
+		field("row: "+c.Name, c.Value)
+	}
+	refs = append(refs, "],"...)
+	refs = strconv.AppendInt(refs, int64(total-n), 10)
+	refs = append(refs, ',')
+	refs = r.ref(refs, h.Suppressed)
+	refs = append(refs, ',')
+	refs = r.ref(refs, strings.Join(h.EngineList(), ","))
+	r.refs = refs
+
 	b := r.row[:0]
 	if r.hits > 0 {
 		b = append(b, ",\n"...)
@@ -184,84 +273,26 @@ func (r *Writer) WriteHit(h *hunt.Hit) error {
 		b = strconv.AppendInt(b, ms, 10)
 	}
 	b = append(b, ',')
-	b = appendString(b, r.timeText(h.Time))
+	b = strconv.AppendInt(b, int64(offset), 10)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(ri), 10)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(ci), 10)
-	b = append(b, ',')
-	channel, source := "", ""
-	if ev != nil {
-		channel, source = ev.Channel, ev.Source.String()
-	}
-	b = appendString(b, channel)
 	b = append(b, ',')
 	if ev != nil && (ev.EventID != 0 || ev.Source.Path != "") {
 		b = strconv.AppendUint(b, uint64(ev.EventID), 10)
 	} else {
 		b = append(b, "null"...)
 	}
-	b = append(b, ',')
-	b = appendString(b, source)
-	b = append(b, ',')
-	b = appendString(b, cut(strings.Join(output.Details(h), " | ")))
 	b = append(b, ",["...)
-	for i, m := range h.Matched {
+	for i, s := range r.fresh {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, '[')
-		b = appendString(b, m.Search)
-		b = append(b, ',')
-		b = appendString(b, m.Field)
-		b = append(b, ',')
-		b = appendString(b, cut(m.Value))
-		b = append(b, ']')
-	}
-	b = append(b, "],["...)
-	n := 0
-	field := func(name, value string) {
-		if n == MaxFields {
-			n++
-			return
-		}
-		if n > MaxFields {
-			return
-		}
-		if n > 0 {
-			b = append(b, ',')
-		}
-		n++
-		b = append(b, '[')
-		b = appendString(b, name)
-		b = append(b, ',')
-		b = appendString(b, cut(value))
-		b = append(b, ']')
-	}
-	total := len(h.Row)
-	if ev != nil {
-		total += len(ev.Fields)
-		for _, f := range ev.Fields {
-			field(f.Name, f.Value)
-		}
-	}
-	for _, c := range h.Row {
-		field("row: "+c.Name, c.Value)
-	}
-	if total > MaxFields {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '[')
-		b = appendString(b, "(more fields)")
-		b = append(b, ',')
-		b = appendString(b, fmt.Sprintf("%d fields not shown; the main output has them all", total-MaxFields))
-		b = append(b, ']')
+		b = appendString(b, s)
 	}
 	b = append(b, "],"...)
-	b = appendString(b, h.Suppressed)
-	b = append(b, ',')
-	b = appendString(b, strings.Join(h.EngineList(), ","))
+	b = append(b, refs...)
 	b = append(b, ']')
 	r.row = b
 	if r.err == nil {
@@ -269,6 +300,32 @@ func (r *Writer) WriteHit(h *hunt.Hit) error {
 	}
 	r.hits++
 	return r.err
+}
+
+// Bounds of the string table: strings longer than maxShared bytes are
+// written in place (they seldom repeat), and once the table holds
+// maxTable bytes, new strings are too; so the Writer's memory is bounded
+// whatever the run's size.
+const (
+	maxShared = 1024
+	maxTable  = 32 << 20
+)
+
+// ref appends a reference to s: its index in the string table, adding it
+// (and listing it in r.fresh) when new, or s itself.
+func (r *Writer) ref(b []byte, s string) []byte {
+	if i, ok := r.strIndex[s]; ok {
+		return strconv.AppendInt(b, int64(i), 10)
+	}
+	if len(s) > maxShared || r.strBytes+len(s) > maxTable {
+		return appendString(b, s)
+	}
+	s = strings.Clone(s)
+	i := len(r.strIndex)
+	r.strIndex[s] = i
+	r.strBytes += len(s) + 16
+	r.fresh = append(r.fresh, s)
+	return strconv.AppendInt(b, int64(i), 10)
 }
 
 // rule returns the index of h's rule in the rule table.

@@ -5,11 +5,47 @@
 (function () {
   "use strict";
   var started = performance.now();
-  function data(id) { return JSON.parse(document.getElementById(id).textContent); }
-  // A hit: [ms|null, time, rule, computer, channel, event id|null, source,
-  // details, matched [[search, field, value]], fields [[name, value]],
-  // suppressed by, engines].
+  document.body.dataset.startMs = String(Math.round(started));
+  // Each data element is emptied once read: the page keeps one copy of
+  // the hits, not two.
+  function data(id) {
+    var e = document.getElementById(id), v = JSON.parse(e.textContent);
+    e.textContent = "";
+    return v;
+  }
+  // A hit: [ms|null, zone offset (minutes), rule, computer, event id|null,
+  // [new strings], channel, path, spot, [details: name, value...],
+  // [matched: search, field, value...], [fields: name, value...], fields
+  // not shown, suppressed by, engines]. A string is a number, its index in
+  // the string table S that the rows fill in order, or the string itself.
   var H = data("hit-data"), R = data("rule-data"), C = data("computer-data");
+  var parsed = performance.now();
+  var S = [], ZONED = document.body.dataset.zoned === "1";
+  for (var k = 0; k < H.length; k++) {
+    var fresh = H[k][5];
+    for (var f = 0; f < fresh.length; f++) S.push(fresh[f]);
+    H[k][5] = null;
+  }
+  function str(x) { return typeof x === "number" ? S[x] : x; }
+  function pad(n, w) { n = String(n); while (n.length < w) n = "0" + n; return n; }
+  function timeText(h) {
+    if (h[0] === null) return "";
+    var off = h[1], t = new Date(h[0] + off * 60000).toISOString().replace("T", " ").replace("Z", "");
+    if (!ZONED) return t;
+    var a = Math.abs(off);
+    return t + " " + (off < 0 ? "-" : "+") + pad(Math.floor(a / 60), 2) + ":" + pad(a % 60, 2);
+  }
+  function pairs(list, sep) {
+    var out = [];
+    for (var i = 0; i + 1 < list.length; i += 2) out.push(str(list[i]) + sep + str(list[i + 1]));
+    return out;
+  }
+  var D = new Array(H.length); // details, built when first needed
+  function details(i) {
+    if (D[i] === undefined) D[i] = pairs(H[i][9], ": ").join(" | ");
+    return D[i];
+  }
+  function source(h) { return str(h[7]) + h[8]; }
   var LEVELS = ["critical", "high", "medium", "low", "informational"];
   function levelRank(l) { var i = LEVELS.indexOf(String(l).toLowerCase()); return i < 0 ? 5 : i; }
   var ruleRank = R.map(function (r) { return levelRank(r.l); });
@@ -33,20 +69,20 @@
     var s = search[i];
     if (s === undefined) {
       var h = H[i], r = R[h[2]];
-      s = [h[1], r.t, r.id, r.l, computerName(h[3]), h[4], h[5], h[6], h[7], h[10]].join("\u0000").toLowerCase();
+      s = [timeText(h), r.t, r.id, r.l, computerName(h[3]), str(h[6]), h[4], source(h), details(i), str(h[13])].join("\u0000").toLowerCase();
       search[i] = s;
     }
     return s;
   }
 
   var keys = {
-    time: function (h) { return h[0] === null ? -Infinity : h[0]; },
-    level: function (h) { return ruleRank[h[2]]; },
-    rule: function (h) { return R[h[2]].t; },
-    computer: function (h) { return computerName(h[3]); },
-    event: function (h) { return h[5] === null ? -1 : h[5]; },
-    channel: function (h) { return h[4]; },
-    details: function (h) { return h[7]; }
+    time: function (i) { return H[i][0] === null ? -Infinity : H[i][0]; },
+    level: function (i) { return ruleRank[H[i][2]]; },
+    rule: function (i) { return R[H[i][2]].t; },
+    computer: function (i) { return computerName(H[i][3]); },
+    event: function (i) { return H[i][4] === null ? -1 : H[i][4]; },
+    channel: function (i) { return str(H[i][6]); },
+    details: function (i) { return details(i); }
   };
 
   function apply() {
@@ -75,7 +111,7 @@
   function sort() {
     var f = keys[state.key], dir = state.dir;
     // Sorting keeps the hits' own (time) order among equal keys.
-    var k = view.map(function (i) { return f(H[i]); });
+    var k = view.map(f);
     var idx = view.map(function (_, j) { return j; });
     idx.sort(function (a, b) {
       var x = k[a], y = k[b];
@@ -105,22 +141,29 @@
     row(meta, "description", r.d);
     row(meta, "level", r.l);
     row(meta, "rule id", r.id);
-    row(meta, "engines", h[11]);
+    row(meta, "engines", str(h[14]));
     row(meta, "rule file", r.p);
     row(meta, "tags", (r.g || []).join(", "));
-    row(meta, "source", h[6]);
-    row(meta, "suppressed by", h[10]);
+    row(meta, "source", source(h));
+    row(meta, "suppressed by", str(h[13]));
     td.appendChild(meta);
-    if (h[8].length) {
+    if (h[10].length) {
       td.appendChild(el("h4", "Matched"));
       var m = el("table");
-      h[8].forEach(function (x) { row(m, (x[0] ? x[0] + ": " : "") + x[1], x[2]); });
+      for (var j = 0; j + 2 < h[10].length; j += 3) {
+        var search = str(h[10][j]);
+        row(m, (search ? search + ": " : "") + str(h[10][j + 1]), str(h[10][j + 2]));
+      }
       td.appendChild(m);
     }
-    if (h[9].length) {
+    if (h[11].length) {
       td.appendChild(el("h4", "Event fields"));
       var f = el("table");
-      h[9].forEach(function (x) { row(f, x[0], x[1] === "" ? "\u00a0" : x[1]); });
+      for (var j2 = 0; j2 + 1 < h[11].length; j2 += 2) {
+        var v = str(h[11][j2 + 1]);
+        row(f, str(h[11][j2]), v === "" ? "\u00a0" : v);
+      }
+      if (h[12] > 0) row(f, "(more fields)", h[12] + " fields not shown; the main output has them all");
       td.appendChild(f);
     }
     var tr = el("tr", null, "detail");
@@ -137,16 +180,16 @@
       var i = view[j], h = H[i], r = R[h[2]];
       var tr = el("tr", null, "hit");
       tr.dataset.i = i;
-      tr.appendChild(el("td", h[1]));
+      tr.appendChild(el("td", timeText(h)));
       var lv = el("td"), span = el("span", r.l, "lv lv-" + LEVELS.concat(["other"])[ruleRank[h[2]]]);
       lv.appendChild(span);
       tr.appendChild(lv);
       tr.appendChild(el("td", r.t));
       tr.appendChild(el("td", computerName(h[3])));
-      tr.appendChild(el("td", h[5]));
       tr.appendChild(el("td", h[4]));
-      var d = el("td", h[7]);
-      d.title = h[7];
+      tr.appendChild(el("td", str(h[6])));
+      var d = el("td", details(i));
+      d.title = details(i);
       tr.appendChild(d);
       frag.appendChild(tr);
       if (state.open === i) {
@@ -219,6 +262,7 @@
 
   apply();
   document.body.dataset.loadMs = String(Math.round(performance.now()));
+  document.body.dataset.parseMs = String(Math.round(parsed - started));
   document.body.dataset.scriptMs = String(Math.round(performance.now() - started));
   document.body.dataset.ready = "1";
 })();

@@ -108,21 +108,10 @@ func TestHostileValues(t *testing.T) {
 		}
 	}
 	// The data gives the values back exactly.
-	m := regexp.MustCompile(`(?s)<script type="application/json" id="hit-data">(.*?)</script>`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatal("no hit data")
-	}
-	var rows [][]json.RawMessage
-	if err := json.Unmarshal([]byte(m[1]), &rows); err != nil {
-		t.Fatalf("hit data: %v", err)
-	}
-	var fields [][2]string
-	if err := json.Unmarshal(rows[0][9], &fields); err != nil {
-		t.Fatal(err)
-	}
+	rows := decodeHits(t, page)
 	want := [][2]string{{"CommandLine", payload}, {payload2, "x\u2028y"}}
-	if len(fields) != 2 || fields[0] != want[0] || fields[1] != want[1] {
-		t.Errorf("fields %q, want %q", fields, want)
+	if len(rows) != 1 || len(rows[0].fields) != 2 || rows[0].fields[0] != want[0] || rows[0].fields[1] != want[1] {
+		t.Errorf("fields %q, want %q", rows[0].fields, want)
 	}
 	// In a browser: the page's title is its own, the payload is text in
 	// the table, and no element came from the data.
@@ -213,22 +202,95 @@ func TestFieldBounds(t *testing.T) {
 		fields = append(fields, "F"+string(rune('a'+i%26)), strings.Repeat("é", MaxValue)) // 2*MaxValue bytes
 	}
 	page := write(t, Options{}, nil, hit(ruleExec, t0, "WS1", fields...))
-	m := regexp.MustCompile(`(?s)id="hit-data">(.*?)</script>`).FindStringSubmatch(page)
-	var rows [][]json.RawMessage
-	if err := json.Unmarshal([]byte(m[1]), &rows); err != nil {
-		t.Fatal(err)
-	}
-	var got [][2]string
-	if err := json.Unmarshal(rows[0][9], &got); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != MaxFields+1 || got[MaxFields][1] != "5 fields not shown; the main output has them all" {
-		t.Fatalf("%d fields, last %q", len(got), got[len(got)-1])
+	got := decodeHits(t, page)[0]
+	if len(got.fields) != MaxFields || got.notShown != 5 {
+		t.Fatalf("%d fields, %d not shown", len(got.fields), got.notShown)
 	}
 	want := strings.Repeat("é", MaxValue/2) + "… (4096 more bytes)"
-	if got[0][1] != want {
-		t.Errorf("cut value ends %q", got[0][1][len(got[0][1])-30:])
+	if got.fields[0][1] != want {
+		t.Errorf("cut value ends %q", got.fields[0][1][len(got.fields[0][1])-30:])
 	}
+}
+
+// TestStringTable: a string the hits repeat is written once; a string too
+// long to share is written in place each time.
+func TestStringTable(t *testing.T) {
+	long := strings.Repeat("x", maxShared+1)
+	page := write(t, Options{}, nil,
+		hit(ruleExec, t0, "WS1", "Image", `C:\Windows\repeated.exe`, "Long", long),
+		hit(ruleExec, t0, "WS1", "Image", `C:\Windows\repeated.exe`, "Long", long))
+	if n := strings.Count(page, `repeated.exe`); n != 1 {
+		t.Errorf("a repeated value is written %d times", n)
+	}
+	if n := strings.Count(page, long); n != 2 {
+		t.Errorf("a long value is written %d times, want 2", n)
+	}
+	rows := decodeHits(t, page)
+	for _, r := range rows {
+		if len(r.fields) != 2 || r.fields[0] != [2]string{"Image", `C:\Windows\repeated.exe`} || r.fields[1][1] != long {
+			t.Errorf("fields %q", r.fields)
+		}
+	}
+}
+
+// decoded is a hit read back from the report's data, as its script does.
+type decoded struct {
+	details  []string
+	fields   [][2]string
+	notShown int
+}
+
+// decodeHits reads the hit data element: each row adds its new strings to
+// the table, then refers to strings by index or gives them in place.
+func decodeHits(t *testing.T, page string) []decoded {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="hit-data">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no hit data")
+	}
+	var rows [][]json.RawMessage
+	if err := json.Unmarshal([]byte(m[1]), &rows); err != nil {
+		t.Fatalf("hit data: %v", err)
+	}
+	var table []string
+	str := func(raw json.RawMessage) string {
+		var i int
+		if json.Unmarshal(raw, &i) == nil {
+			return table[i]
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatalf("string ref %s: %v", raw, err)
+		}
+		return s
+	}
+	var out []decoded
+	for _, row := range rows {
+		var fresh []string
+		if err := json.Unmarshal(row[5], &fresh); err != nil {
+			t.Fatal(err)
+		}
+		table = append(table, fresh...)
+		var d decoded
+		var det, fields []json.RawMessage
+		if err := json.Unmarshal(row[9], &det); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(row[11], &fields); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(det); i += 2 {
+			d.details = append(d.details, str(det[i])+": "+str(det[i+1]))
+		}
+		for i := 0; i+1 < len(fields); i += 2 {
+			d.fields = append(d.fields, [2]string{str(fields[i]), str(fields[i+1])})
+		}
+		if err := json.Unmarshal(row[12], &d.notShown); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // dumpDOM loads page in headless Chromium and returns the DOM after its
