@@ -30,6 +30,7 @@ import (
 	"github.com/loghunt/loghunt/hunt/output"
 	"github.com/loghunt/loghunt/hunt/report"
 	"github.com/loghunt/loghunt/parsers"
+	"github.com/loghunt/loghunt/parsers/winevent"
 )
 
 func main() {
@@ -122,7 +123,7 @@ func writeReport(path string, n int) (int64, error) {
 	for i := range n {
 		r := rules[(i*7)%len(rules)]
 		at := base.Add(time.Duration(i) * 6 * time.Second) // a week for 100,000 hits
-		ev := &parsers.Event{Time: at, Computer: fmt.Sprintf("WS-%02d.corp.example.com", i%50), Channel: "Microsoft-Windows-Sysmon/Operational",
+		ev := &parsers.Event{Time: at, Computer: fmt.Sprintf("WS-%02d.corp.example.com", i%50), Channel: winevent.Sysmon,
 			EventID: 1, RecordID: uint64(i + 1), Source: parsers.Source{Path: "logs/Sysmon.evtx", Offset: int64(4096 + i*600)}}
 		add := func(name, value string) { ev.Fields = append(ev.Fields, parsers.Field{Name: name, Value: value}) }
 		add("UtcTime", at.Format("2006-01-02 15:04:05.000"))
