@@ -89,16 +89,16 @@ type tsField struct {
 
 // tsHit is the columns of one hit, shared by both formats.
 type tsHit struct {
-	message, datetime, desc                 string
-	micros                                  int64
-	computer, channel, source, procKey      string
-	eventID, recordID, offset, line         string
-	matched, details, suppressed, related   string
-	ruleTitle, ruleID, level, engine, tags  string
-	tagList                                 []string
-	recovered                               bool
-	fields                                  []tsField
-	hasEvent, hasEventID, hasRecID, hasSpot bool
+	message, datetime, desc                string
+	micros                                 int64
+	computer, channel, source, procKey     string
+	eventID, recordID, offset, line        string
+	matched, details, suppressed, related  string
+	ruleTitle, ruleID, level, engine, tags string
+	tagList                                []string
+	recovered                              bool
+	fields                                 []tsField
+	hasEvent, hasEventID, hasRecID         bool
 }
 
 // timesketchOf builds the columns of h.
