@@ -69,6 +69,8 @@ type huntFlags struct {
 	computers      []string
 	tuningFile     string
 	showSuppressed bool
+
+	reports reportFlags // --html, --navigator (issue 14)
 }
 
 // flagUse names the groups of shared flags a command takes beyond those
@@ -103,6 +105,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, use flagUse) {
 		fs.Var(listFlag{vals: &f.exclude, split: true}, "exclude-rule", "leave out the rules with these `ids`; repeatable or comma-separated")
 		fs.StringVar(&f.expandFile, "expand", "", "Sigma placeholder values for the expand modifier from a YAML `file` (name: [values])")
 		f.registerSelection(fs)
+		f.reports.register(fs)
 	}
 	// Output and exit status.
 	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
@@ -113,7 +116,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, use flagUse) {
 	fs.BoolVar(&f.csvRaw, "csv-raw", false, "write CSV cells as they are: no ' before a cell that starts with = + - @ tab or CR")
 	fs.BoolVar(&f.failOnHit, "fail-on-hit", false, "exit with status 3 when any "+use.found()+" is found")
 
-	fs.StringVar(&f.format, "format", "", "output `format`: table, csv or jsonl (default: from -o's extension, else table)")
+	fs.StringVar(&f.format, "format", "", "output `format`: table, csv, jsonl, timesketch or timesketch-csv (default: from -o's extension, else table)")
 	fs.IntVar(&f.threads, "threads", 0, "number of worker threads, `N` (default: all cores)")
 	fs.BoolVar(&f.stats, "stats", false, "print records parsed/recovered/failed per file in the summary")
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
@@ -162,7 +165,7 @@ func (f *huntFlags) outputFormat() (output.Format, error) {
 	if f.format != "" {
 		fm, err := output.ParseFormat(f.format)
 		if err != nil {
-			return "", usagef("use --format table, --format csv or --format jsonl", "%v", err)
+			return "", usagef("use --format table, csv, jsonl, timesketch or timesketch-csv", "%v", err)
 		}
 		return fm, nil
 	}
@@ -227,13 +230,19 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 	opts := f.outputOptions(format)
 	opts.Location = cfg.Zone
 	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: opts}
-	plan, res, err := f.run(ctx, cfg, stderr, out.WriteHit)
+	reports := f.reports.outputs(cfg.Zone)
+	plan, res, err := f.run(ctx, cfg, stderr, reports.tee(out.WriteHit))
 	if err != nil {
 		out.abort()
+		reports.abort()
 		return err
 	}
 	sum := buildSummary(plan, res)
 	if err := out.Close(sum); err != nil {
+		reports.abort()
+		return err
+	}
+	if err := reports.Close(sum); err != nil {
 		return err
 	}
 	// The summary goes with the table on stdout; when hits are a machine

@@ -64,6 +64,10 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer, con *c
 	if err != nil {
 		return err
 	}
+	if format == output.Timesketch || format == output.TimesketchCSV {
+		return usagef("a kql query writes a table: use --format table, csv or jsonl; timelines come from loghunt hunt --format "+string(format),
+			"--format %s is a timeline of hits, not a query result", format)
+	}
 	if !cfg.Window.Fixed() {
 		return usagef("pin the end with --now TIME, or filter in the query: now() is the newest event, so | where TimeGenerated > ago("+f.window.last+") does it",
 			"--last without --now counts back from the newest event, which is known only after the query has run")

@@ -30,15 +30,22 @@ const (
 	Table Format = "table"
 	CSV   Format = "csv"
 	JSONL Format = "jsonl"
+	// Timesketch and TimesketchCSV are timelines Timesketch imports as
+	// they are (timesketch.go).
+	Timesketch    Format = "timesketch"
+	TimesketchCSV Format = "timesketch-csv"
 )
+
+// formatList names the formats for error messages.
+const formatList = "table, csv, jsonl, timesketch or timesketch-csv"
 
 // ParseFormat validates a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
-	case Table, CSV, JSONL:
+	case Table, CSV, JSONL, Timesketch, TimesketchCSV:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want table, csv or jsonl)", s)
+	return "", fmt.Errorf("unknown format %q (want %s)", s, formatList)
 }
 
 // Writer writes hits in one format. WriteHit is called once per hit, in the
@@ -94,8 +101,12 @@ func NewWriter(w io.Writer, f Format, opts Options) (Writer, error) {
 		return &csvWriter{w: csv.NewWriter(w), raw: opts.CSVRaw, loc: loc}, nil
 	case JSONL:
 		return newJSONLWriter(w, loc), nil
+	case Timesketch:
+		return newTimesketchWriter(w, loc), nil
+	case TimesketchCSV:
+		return &timesketchCSVWriter{w: csv.NewWriter(w), raw: opts.CSVRaw, loc: loc}, nil
 	}
-	return nil, fmt.Errorf("output: unknown format %q (want table, csv or jsonl)", string(f))
+	return nil, fmt.Errorf("output: unknown format %q (want %s)", string(f), formatList)
 }
 
 // TimeFormat is how timestamps are written: RFC 3339, in UTC unless
