@@ -361,16 +361,8 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, f
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(plan.Inputs) == 0 {
-		var why []string
-		for i, s := range plan.SkippedInputs {
-			if i == 3 {
-				why = append(why, fmt.Sprintf("and %d more", len(plan.SkippedInputs)-3))
-				break
-			}
-			why = append(why, s.Path+": "+s.Reason)
-		}
-		return nil, nil, fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(cfg.Paths, ", "), strings.Join(why, "; "))
+	if err := noLogs(plan, cfg.Paths); err != nil {
+		return nil, nil, err
 	}
 	if f.requireRules {
 		if err := noRuleLoaded(plan); err != nil {
@@ -553,4 +545,21 @@ func writeSummary(w io.Writer, f *huntFlags, sum *output.Summary) error {
 	}
 	sum.WriteText(w, f.stats)
 	return nil
+}
+
+// noLogs is the error of a run that found no log to read under paths,
+// naming the first inputs it skipped and why; nil when there are logs.
+func noLogs(plan *app.Plan, paths []string) error {
+	if len(plan.Inputs) > 0 {
+		return nil
+	}
+	var why []string
+	for i, s := range plan.SkippedInputs {
+		if i == 3 {
+			why = append(why, fmt.Sprintf("and %d more", len(plan.SkippedInputs)-3))
+			break
+		}
+		why = append(why, s.Path+": "+s.Reason)
+	}
+	return fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(paths, ", "), strings.Join(why, "; "))
 }

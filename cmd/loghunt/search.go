@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/loghunt/loghunt/hunt"
@@ -167,16 +165,8 @@ func runSearchPlan(ctx context.Context, f *huntFlags, cfg app.Config, s *search.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if len(plan.Inputs) == 0 {
-		var why []string
-		for i, sk := range plan.SkippedInputs {
-			if i == 3 {
-				why = append(why, fmt.Sprintf("and %d more", len(plan.SkippedInputs)-3))
-				break
-			}
-			why = append(why, sk.Path+": "+sk.Reason)
-		}
-		return nil, nil, nil, fmt.Errorf("no EVTX or JSON log found under %s (%s)", strings.Join(cfg.Paths, ", "), strings.Join(why, "; "))
+	if err := noLogs(plan, cfg.Paths); err != nil {
+		return nil, nil, nil, err
 	}
 	var m hunt.Matcher = s
 	var tally *timewindow.Tally

@@ -3,14 +3,13 @@ package rules
 import (
 	"errors"
 	"path"
-	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/internal/yamlpos"
 )
 
 // KQL is a KQL rule as read from a file: a Sentinel hunting-query
@@ -82,14 +81,14 @@ func ParseKQL(f File) (*KQL, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(f.Data, &doc); err != nil {
-		return nil, fail(yamlErrLine(err), err)
+		return nil, fail(yamlpos.Line(err), err)
 	}
 	var d KQL
 	var top *yaml.Node
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		top = doc.Content[0]
 		if err := top.Decode(&d); err != nil {
-			return nil, fail(yamlErrLine(err), err)
+			return nil, fail(yamlpos.Line(err), err)
 		}
 	}
 	q := queryNode(top)
@@ -169,18 +168,6 @@ func queryStart(q *yaml.Node, data []byte) (line, col int, perLine bool, firstLe
 		return q.Line, q.Column + 1, false, min(rest(q.Line, q.Column+1), utf8.RuneCountInString(q.Value))
 	}
 	return q.Line, q.Column, false, rest(q.Line, q.Column)
-}
-
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
-// yamlErrLine returns the line yaml.v3 names in err's text (it has no typed
-// position for syntax errors), or 0.
-func yamlErrLine(err error) int {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
 }
 
 // Rule returns the hunt.Rule describing d.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loghunt/loghunt/internal/yamlpos"
 )
 
 // rawDoc is one YAML document of a rule file, before compilation.
@@ -74,7 +76,7 @@ func splitDocs(path string, data []byte) ([]*yaml.Node, *LoadError) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, &LoadError{Path: path, Err: fmt.Errorf("%w: %v", ErrYAML, err), Line: yamlErrLine(err)}
+			return docs, &LoadError{Path: path, Err: fmt.Errorf("%w: %v", ErrYAML, err), Line: yamlpos.Line(err)}
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 			continue
@@ -85,23 +87,6 @@ func splitDocs(path string, data []byte) ([]*yaml.Node, *LoadError) {
 		}
 		docs = append(docs, top)
 	}
-}
-
-// yamlErrLine extracts "line N" from a yaml.v3 error message, or 0.
-func yamlErrLine(err error) int {
-	msg := err.Error()
-	i := strings.Index(msg, "line ")
-	if i < 0 {
-		return 0
-	}
-	n := 0
-	for _, c := range msg[i+5:] {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 // lookup returns the value node of key in mapping m, or nil.

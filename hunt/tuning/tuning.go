@@ -48,6 +48,7 @@ import (
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/sigma"
+	"github.com/loghunt/loghunt/internal/yamlpos"
 )
 
 // MaxFileSize bounds a tuning file; real ones are a few KiB.
@@ -146,7 +147,7 @@ func Parse(path string, data []byte, opts Options) (*Set, error) {
 			return nil, fail(nil, "the file is empty; want exclusions: and/or global:")
 		}
 		e := &Error{Path: path, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
-		e.Line = yamlErrLine(err)
+		e.Line = yamlpos.Line(err)
 		return nil, e
 	}
 	var more yaml.Node
@@ -337,25 +338,4 @@ func (f *Filter) Counts() []Count {
 		out[i] = Count{Name: ex.Name, Hits: f.counts[i].Load()}
 	}
 	return out
-}
-
-// yamlErrLine returns the line yaml.v3 names in a syntax error's text (it
-// has no typed position), or 0.
-func yamlErrLine(err error) int {
-	s := err.Error()
-	i := strings.Index(s, "line ")
-	if i < 0 {
-		return 0
-	}
-	n := 0
-	for _, c := range s[i+5:] {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-		if n > 1<<30 {
-			return 0
-		}
-	}
-	return n
 }
