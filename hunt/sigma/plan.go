@@ -103,9 +103,12 @@ type planBuilder struct {
 // routed channel's other event IDs, of unknown channels and of events
 // without a channel.
 func (rs *Ruleset) buildPlans() {
-	for _, cr := range rs.rules {
-		cr.req = condReq(cr.det.cond, cr.det)
-	}
+	parallel(len(rs.rules), rs.threads, func() func(i int) {
+		return func(i int) {
+			cr := rs.rules[i]
+			cr.req = condReq(cr.det.cond, cr.det)
+		}
+	})
 	pb := &planBuilder{plans: map[string]*plan{}, acs: map[string]*acAutomaton{}, grams: map[string]*gramSet{}}
 	rs.plans = map[bucketKey]*plan{}
 	for key, gs := range rs.buckets {

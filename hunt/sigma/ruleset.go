@@ -69,6 +69,7 @@ type Ruleset struct {
 	maxPlanRules   int
 	maxPlanNeedles int
 	noPrefilter    bool // evaluate every routed rule (differential tests)
+	threads        int  // goroutines that build it (LoadOptions.Threads)
 }
 
 // Rules returns every loaded rule (detection, then correlation), in load
