@@ -204,6 +204,15 @@ func sameClause(a, b clause) bool {
 	return true
 }
 
+// requirement is patReq, made once (see valueMatcher.req). The result is
+// shared: callers must not modify it.
+func (p *valueMatcher) requirement(fm *fieldMatcher) cnf {
+	if !p.hasReq {
+		p.req, p.hasReq = patReq(fm, p), true
+	}
+	return p.req
+}
+
 // patReq returns the requirement of one value pattern of fm, or nil.
 func patReq(fm *fieldMatcher, p *valueMatcher) cnf {
 	switch p.kind {
@@ -240,7 +249,7 @@ func fieldReq(fm *fieldMatcher) cnf {
 	}
 	rs := make([]cnf, len(fm.pats))
 	for i := range fm.pats {
-		rs[i] = patReq(fm, &fm.pats[i])
+		rs[i] = fm.pats[i].requirement(fm)
 	}
 	if fm.all {
 		return andOf(rs) // every pattern must match

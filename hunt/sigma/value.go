@@ -79,6 +79,10 @@ type valueMatcher struct {
 	// idx numbers the pattern within its detection: a plan keeps a
 	// prefilter gate per pattern (see plan.gates).
 	idx int32
+	// req is the pattern's own prefilter requirement (patReq), once
+	// hasReq: made once per rule, read by every plan it is in.
+	req    cnf
+	hasReq bool
 }
 
 // parseNumber reads a decimal, float or 0x-hex number.
