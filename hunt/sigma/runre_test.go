@@ -21,7 +21,7 @@ func TestRunRegex(t *testing.T) {
 		{`.{1000,}`, long[:500] + "\n" + long[:500], false}, // no line is long enough
 		{`.{1000,}`, "\n" + long + "\n", true},
 		{`(?s).{1000,}`, long[:500] + "\n" + long[:499], true}, // 1000 runes with the newline
-		{`.{4,}`, "ééé", false},                               // 6 bytes, 3 runes
+		{`.{4,}`, "ééé", false},                                // 6 bytes, 3 runes
 		{`.{3,}`, "ééé", true},
 		{`.{3,}`, "\xff\xfe\xfd", true}, // three invalid bytes: three runes
 		{`(.){3,}`, "ab\nc", false},
