@@ -89,10 +89,10 @@ func Prepare(cfg Config) (*Plan, error) {
 		}
 	}
 	for _, rp := range cfg.RulePaths {
-		add(rules.FindOnDisk(rp))
+		add(rules.FindOnDisk(rp, cfg.Threads))
 	}
 	if !cfg.NoBundled {
-		add(rules.Find(rulepacks.FS, ".", rules.BundledPrefix))
+		add(rules.Find(rulepacks.FS, ".", rules.BundledPrefix, cfg.Threads))
 	}
 
 	// known holds every id, name and detection id of the rules found,
@@ -125,7 +125,7 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 
 	if !cfg.NoSigma {
-		opts := sigmahunt.Options{Select: cfg.Select, ShowHidden: cfg.ShowHidden, Placeholders: placeholders}
+		opts := sigmahunt.Options{Select: cfg.Select, ShowHidden: cfg.ShowHidden, Placeholders: placeholders, Threads: cfg.Threads}
 		se := sigmahunt.New(sigmaFiles, opts)
 		p.sigma = se
 		p.SigmaReport = se.Report()

@@ -45,23 +45,16 @@ func IsArchive(p string) bool {
 // MaxArchiveBytes or MaxArchiveEntries, or that does not read, is skipped
 // as a whole with ErrArchive (nothing of it loads: a partial rule set
 // would hunt with less than the analyst asked for, in silence).
-func FindArchive(p string) ([]File, []hunt.Skipped) {
+func FindArchive(p string, threads int) ([]File, []hunt.Skipped) {
 	fail := func(err error) ([]File, []hunt.Skipped) {
 		return nil, []hunt.Skipped{{Path: p, Reason: err.Error(), Err: err}}
 	}
-	var files []File
-	var skipped []hunt.Skipped
+	var c collector
 	budget := int64(MaxArchiveBytes)
-	add := func(name string, data []byte) {
-		if f, sk, ok := classified(name, data, p+"!"+name, false); ok {
-			files = append(files, f)
-		} else if sk != nil {
-			skipped = append(skipped, *sk)
-		}
-	}
+	add := func(name string, data []byte) { c.add(name, data, p+"!"+name, false) }
 	tooLarge := func(name string, n int64) {
 		err := fmt.Errorf("%w: %d bytes is over the %d byte limit for a rule file", ErrTooLarge, n, MaxFileSize)
-		skipped = append(skipped, hunt.Skipped{Path: p + "!" + name, Reason: err.Error(), Err: err})
+		c.skip(hunt.Skipped{Path: p + "!" + name, Reason: err.Error(), Err: err})
 	}
 	overBudget := fmt.Errorf("%w: more than %d bytes of rules (zip bomb?)", ErrArchive, MaxArchiveBytes)
 
@@ -106,7 +99,7 @@ func FindArchive(p string) ([]File, []hunt.Skipped) {
 			}
 			add(m.Name, data)
 		}
-		return files, skipped
+		return c.finish(threads)
 	}
 
 	fh, err := os.Open(p)
@@ -166,7 +159,7 @@ func FindArchive(p string) ([]File, []hunt.Skipped) {
 	for _, m := range members {
 		add(m.name, m.data)
 	}
-	return files, skipped
+	return c.finish(threads)
 }
 
 // hidden reports whether an archive member is under a directory whose

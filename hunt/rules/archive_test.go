@@ -86,7 +86,7 @@ func TestFindArchive(t *testing.T) {
 			} else {
 				writeTarGz(t, p)
 			}
-			files, skipped := FindOnDisk(p)
+			files, skipped := FindOnDisk(p, 0)
 			var got []string
 			for _, f := range files {
 				got = append(got, f.Path+" "+f.Kind.String())
@@ -124,7 +124,7 @@ func TestFindArchiveDamaged(t *testing.T) {
 	for _, name := range []string{"bad.zip", "bad.tar.gz"} {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, []byte("not an archive at all"), 0o644)
-		files, skipped := FindOnDisk(p)
+		files, skipped := FindOnDisk(p, 0)
 		if len(files) != 0 || len(skipped) != 1 || skipped[0].Path != p || !errors.Is(skipped[0], ErrArchive) {
 			t.Errorf("%s: files %d, skipped %+v", name, len(files), skipped)
 		}
@@ -135,7 +135,7 @@ func TestFindArchiveDamaged(t *testing.T) {
 	data, _ := os.ReadFile(good)
 	cut := filepath.Join(dir, "cut.tar.gz")
 	os.WriteFile(cut, data[:len(data)/2], 0o644)
-	if files, skipped := FindOnDisk(cut); len(files) != 0 || len(skipped) != 1 || !errors.Is(skipped[0], ErrArchive) {
+	if files, skipped := FindOnDisk(cut, 0); len(files) != 0 || len(skipped) != 1 || !errors.Is(skipped[0], ErrArchive) {
 		t.Errorf("cut: files %d, skipped %+v", len(files), skipped)
 	}
 }

@@ -39,7 +39,7 @@ func TestFindReportsNonRules(t *testing.T) {
 		"r/README.md":  {Data: []byte("docs")},
 		"r/.git/x.yml": {Data: []byte("title: hidden\ndetection: {}\n")},
 	}
-	files, skipped := Find(fsys, "r", "")
+	files, skipped := Find(fsys, "r", "", 0)
 	if len(files) != 2 || files[0].Kind != KindSigma || files[1].Kind != KindKQL {
 		t.Fatalf("files = %+v", files)
 	}
@@ -52,11 +52,11 @@ func TestFindOnDiskSingleFileAndMissing(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "q.kql")
 	os.WriteFile(p, []byte("T | take 1"), 0o644)
-	files, skipped := FindOnDisk(p)
+	files, skipped := FindOnDisk(p, 0)
 	if len(files) != 1 || files[0].Path != p || len(skipped) != 0 {
 		t.Fatalf("%+v %+v", files, skipped)
 	}
-	_, skipped = FindOnDisk(filepath.Join(dir, "nope"))
+	_, skipped = FindOnDisk(filepath.Join(dir, "nope"), 0)
 	if len(skipped) != 1 || !strings.Contains(skipped[0].Reason, "cannot read rules") {
 		t.Fatalf("missing path: %+v", skipped)
 	}
@@ -72,7 +72,7 @@ func TestFindLimitsFileSize(t *testing.T) {
 		"r/limit.kql":    {Data: []byte("T | take 1" + strings.Repeat(" ", MaxFileSize-10))},
 		"r/big.evtx.bin": {Data: big},
 	}
-	files, skipped := Find(fsys, "r", "")
+	files, skipped := Find(fsys, "r", "", 0)
 	if len(files) != 1 || files[0].Name != "r/limit.kql" || len(files[0].Data) != MaxFileSize {
 		t.Errorf("files = %d, want limit.kql at exactly the limit", len(files))
 	}

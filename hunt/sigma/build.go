@@ -1,10 +1,13 @@
 package sigma
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loghunt/loghunt/internal/pool"
 )
 
 // Compile compiles every added rule and returns the Ruleset with the
@@ -12,7 +15,7 @@ import (
 // Report.Failed with its position and reason, and the rest load.
 func (l *Loader) Compile() (*Ruleset, *Report) {
 	rep := l.report
-	rs := &Ruleset{fields: newFieldTable(), buckets: map[bucketKey][]*group{}, byRule: map[*Rule]int{}}
+	rs := &Ruleset{fields: newFieldTable(), buckets: map[bucketKey][]*group{}, byRule: map[*Rule]int{}, threads: l.opts.Threads}
 	rt, err := loadRouting()
 	if err != nil {
 		rep.Failed = append(rep.Failed, &LoadError{Path: "(routing)", Err: err})
@@ -73,14 +76,28 @@ func (l *Loader) Compile() (*Ruleset, *Report) {
 		}
 	}
 
-	// Compile detection rules.
+	// Compile detection rules: in parallel, each with field ids of its
+	// own, then in load order, where the ids become the Ruleset's (the
+	// same ids, warnings and errors as one rule after the other).
+	var todo []*rawDoc
+	for _, d := range docs {
+		if d.kind == KindDetection && (selected[d] || needed[d]) {
+			todo = append(todo, d)
+		}
+	}
+	results := compileRules(todo, &l.opts)
 	conds := conditionCache{}
 	compiled := map[*rawDoc]*compiledRule{}
-	for _, d := range docs {
-		if d.kind != KindDetection || !selected[d] && !needed[d] {
-			continue
+	for i, d := range todo {
+		res := &results[i]
+		remap := make([]int, len(res.fields.names))
+		for j, name := range res.fields.names {
+			remap[j] = rs.fields.id(name)
 		}
-		cr, warns, err := rs.compileRule(d, &l.opts, conds)
+		cr, warns, err := res.cr, res.warns, res.err
+		if err == nil {
+			cr.det.remapFields(remap)
+		}
 		if err != nil {
 			l.failDoc(d, err)
 			continue
@@ -280,9 +297,68 @@ func (rs *Ruleset) finish() {
 	rs.buildPlans()
 }
 
-// compileRule compiles one detection document.
-func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions, conds conditionCache) (*compiledRule, []string, *LoadError) {
-	tree, det, warns, err := rs.compileTree(d.path, lookup(d.node, "detection"), "", opts, conds)
+// ruleResult is one detection document compiled on its own: its field
+// ids index fields, which lists the names in the order the rule met them
+// (on an error too: the Ruleset interns them all the same).
+type ruleResult struct {
+	cr     *compiledRule
+	warns  []string
+	err    *LoadError
+	fields *fieldTable
+}
+
+// compileRules compiles detection documents on opts.Threads goroutines,
+// each with a field table of its own; results[i] is docs[i]'s.
+func compileRules(docs []*rawDoc, opts *LoadOptions) []ruleResult {
+	results := make([]ruleResult, len(docs))
+	one := func(i int, conds conditionCache) {
+		ft := newFieldTable()
+		cr, warns, err := compileRule(docs[i], ft, opts, conds)
+		results[i] = ruleResult{cr: cr, warns: warns, err: err, fields: ft}
+	}
+	parallel(len(docs), opts.Threads, func() func(i int) {
+		conds := conditionCache{} // per worker: a cache is not shared
+		return func(i int) { one(i, conds) }
+	})
+	return results
+}
+
+// parallel calls the function newWorker returns for each of 0..n-1, on
+// threads goroutines (<= 0: GOMAXPROCS), each with a worker of its own;
+// it returns once all calls have. Items are handed out in order, in small
+// batches.
+func parallel(n, threads int, newWorker func() func(i int)) {
+	threads = min(pool.Threads(threads), n)
+	if threads <= 1 {
+		w := newWorker()
+		for i := range n {
+			w(i)
+		}
+		return
+	}
+	const batch = 16
+	// Workers never fail and the context is never cancelled.
+	_ = pool.Run(context.Background(), threads, func(_ context.Context, send func(int) error) error {
+		for i := 0; i < n; i += batch {
+			if err := send(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func() pool.Worker[int] {
+		w := newWorker()
+		return pool.Worker[int]{Do: func(_ context.Context, start int) error {
+			for i := start; i < min(start+batch, n); i++ {
+				w(i)
+			}
+			return nil
+		}}
+	})
+}
+
+// compileRule compiles one detection document with the field ids of ft.
+func compileRule(d *rawDoc, ft *fieldTable, opts *LoadOptions, conds conditionCache) (*compiledRule, []string, *LoadError) {
+	tree, det, warns, err := compileTree(d.path, lookup(d.node, "detection"), "", ft, opts, conds)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -291,13 +367,31 @@ func (rs *Ruleset) compileRule(d *rawDoc, opts *LoadOptions, conds conditionCach
 	return &compiledRule{rule: r, det: det}, warns, nil
 }
 
+// remapFields renumbers the field ids of d's matchers: id i becomes m[i].
+func (d *detection) remapFields(m []int) {
+	for _, s := range d.searches {
+		for _, alt := range s.alts {
+			for _, fm := range alt {
+				if fm.field >= 0 {
+					fm.field = m[fm.field]
+				}
+				for i := range fm.pats {
+					if p := &fm.pats[i]; p.kind == vmFieldRef {
+						p.ref = m[p.ref]
+					}
+				}
+			}
+		}
+	}
+}
+
 // compileTree reads a detection mapping into its tree (parseDetection) and
 // compiles the tree: the one path from YAML to matcher. Of several errors
 // in a rule it returns the first in the file, the compiler's or the
-// parser's. conds may be nil.
-func (rs *Ruleset) compileTree(path string, n *yaml.Node, skip string, opts *LoadOptions, conds conditionCache) (*Detection, *detection, []string, *LoadError) {
+// parser's. Field names get their ids from ft. conds may be nil.
+func compileTree(path string, n *yaml.Node, skip string, ft *fieldTable, opts *LoadOptions, conds conditionCache) (*Detection, *detection, []string, *LoadError) {
 	tree, failedField, perr := parseDetection(path, n, skip, conds)
-	cc := &compileCtx{path: path, fields: rs.fields, opts: opts}
+	cc := &compileCtx{path: path, fields: ft, opts: opts}
 	var searches []*search
 	if tree != nil {
 		var err error
@@ -307,7 +401,7 @@ func (rs *Ruleset) compileTree(path string, n *yaml.Node, skip string, opts *Loa
 	}
 	if perr != nil {
 		if failedField != "" {
-			rs.fields.id(failedField)
+			ft.id(failedField)
 		}
 		return nil, nil, nil, asLoadError(perr)
 	}
@@ -341,7 +435,7 @@ func (rs *Ruleset) attachFilter(d *rawDoc, byRef map[string]*rawDoc, compiled ma
 	if err != nil {
 		return asLoadError(err)
 	}
-	tree, det, _, lerr := rs.compileTree(d.path, f, "rules", opts, conds)
+	tree, det, _, lerr := compileTree(d.path, f, "rules", rs.fields, opts, conds)
 	if lerr != nil {
 		return lerr
 	}

@@ -326,7 +326,8 @@ func (cc *compileCtx) compileField(f *FieldMatcher) (*fieldMatcher, error) {
 				return fail(ErrRegexp, "%q: %v", v.Raw, err)
 			}
 			lo, hi := regexLenBounds(prefix + v.Raw)
-			add(valueMatcher{kind: vmRegexp, re: re, fast: compileFastRegex(prefix + v.Raw), text: v.Raw, reMin: lo, reMax: hi})
+			add(valueMatcher{kind: vmRegexp, re: re, fast: compileFastRegex(prefix + v.Raw), run: compileRunRegex(prefix + v.Raw),
+				affix: compileAffix(prefix + v.Raw), text: v.Raw, reMin: lo, reMax: hi})
 			continue
 		case ms.cidr:
 			p, ok := parseCIDR(v.Raw)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loghunt/loghunt/internal/yamlpos"
 )
 
 // LoadOptions selects which rules a Loader keeps. The zero value loads every
@@ -30,6 +32,10 @@ type LoadOptions struct {
 	// Placeholders does not define. By default such a rule loads, the
 	// placeholder matches nothing, and the report carries a warning.
 	StrictPlaceholders bool
+	// Threads is the number of goroutines Compile compiles rules on;
+	// <= 0 means GOMAXPROCS. The Ruleset and the Report do not depend on
+	// it.
+	Threads int
 }
 
 // DefaultPlaceholders returns the standard placeholders of the Sigma
@@ -202,14 +208,26 @@ func (l *Loader) addFile(fsys fs.FS, name, display string) {
 // AddBytes adds the rule documents of one file's contents; name is used in
 // reports and Rule.Path.
 func (l *Loader) AddBytes(name string, data []byte) {
-	l.report.Files++
 	if len(data) > maxRuleFile {
+		l.report.Files++
 		l.fail(&LoadError{Path: name, Err: fmt.Errorf("%w: %d bytes is over the %d byte limit for a rule file", ErrUnreadable, len(data), maxRuleFile)})
 		return
 	}
-	docs, perr := splitDocs(name, data)
-	if perr != nil {
-		l.fail(perr)
+	docs, err := splitDocs(data)
+	l.AddDocs(name, docs, err)
+}
+
+// AddDocs adds the rule documents of one file that the caller has parsed
+// already (hunt/rules parses each file once, to classify it): docs are the
+// top nodes of its YAML documents, in order, without empty ones, and err
+// the YAML parser's error at the first document that does not parse (docs
+// then hold those before it). With what splitDocs makes of the file's
+// bytes, it adds what AddBytes adds: the same rules, errors and positions.
+// The Loader keeps the nodes until Compile; it does not modify them.
+func (l *Loader) AddDocs(name string, docs []*yaml.Node, err error) {
+	l.report.Files++
+	if err != nil {
+		l.fail(&LoadError{Path: name, Err: fmt.Errorf("%w: %v", ErrYAML, err), Line: yamlpos.Line(err)})
 	}
 	for _, n := range docs {
 		d, err := classify(name, n)

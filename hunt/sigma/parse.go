@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/loghunt/loghunt/internal/yamlpos"
 )
 
 // rawDoc is one YAML document of a rule file, before compilation.
@@ -63,10 +61,12 @@ func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// splitDocs decodes every YAML document of a file. A document that is not
-// a mapping, or YAML that does not parse, is an error that names the
-// position; earlier documents are still returned.
-func splitDocs(path string, data []byte) ([]*yaml.Node, *LoadError) {
+// splitDocs decodes every YAML document of a file into its top node,
+// leaving out empty documents (a trailing "---"). On YAML that does not
+// parse it returns the documents before the error and the parser's error
+// (AddDocs positions it). hunt/rules.ParseYAML does the same, so that a
+// file it has parsed need not be parsed again; a test holds them equal.
+func splitDocs(data []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
 	for {
@@ -76,7 +76,7 @@ func splitDocs(path string, data []byte) ([]*yaml.Node, *LoadError) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, &LoadError{Path: path, Err: fmt.Errorf("%w: %v", ErrYAML, err), Line: yamlpos.Line(err)}
+			return docs, err
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 			continue

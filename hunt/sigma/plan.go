@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A plan is everything Match does for one kind of event: the route groups
@@ -94,6 +95,7 @@ func (m *compiledMapping) maps(id int) bool {
 
 // planBuilder shares automata between plans with the same needles.
 type planBuilder struct {
+	mu    sync.Mutex // guards acs and grams while plans build in parallel
 	plans map[string]*plan
 	acs   map[string]*acAutomaton
 	grams map[string]*gramSet
@@ -103,11 +105,32 @@ type planBuilder struct {
 // routed channel's other event IDs, of unknown channels and of events
 // without a channel.
 func (rs *Ruleset) buildPlans() {
-	for _, cr := range rs.rules {
-		cr.req = condReq(cr.det.cond, cr.det)
+	// Each rule's requirements, made once, on every thread: a rule's
+	// patterns belong to it alone.
+	parallel(len(rs.rules), rs.threads, func() func(i int) {
+		return func(i int) {
+			cr := rs.rules[i]
+			for _, s := range cr.det.searches {
+				for _, alt := range s.alts {
+					for _, fm := range alt {
+						if fm.kind == fmValues {
+							for j := range fm.pats {
+								fm.pats[j].requirement(fm)
+							}
+						}
+					}
+				}
+			}
+			cr.req = condReq(cr.det.cond, cr.det)
+		}
+	})
+	// The plans' group sequences, then the distinct ones built in
+	// parallel (a plan depends only on its groups).
+	type want struct {
+		key    bucketKey
+		groups []*group
 	}
-	pb := &planBuilder{plans: map[string]*plan{}, acs: map[string]*acAutomaton{}, grams: map[string]*gramSet{}}
-	rs.plans = map[bucketKey]*plan{}
+	var wants []want
 	for key, gs := range rs.buckets {
 		var all []*group
 		all = append(all, gs...)
@@ -115,34 +138,58 @@ func (rs *Ruleset) buildPlans() {
 			all = append(all, rs.buckets[bucketKey{key.channel, anyEventID}]...)
 		}
 		all = append(all, rs.windows...)
-		rs.plans[key] = pb.plan(all)
+		wants = append(wants, want{key, all})
 		// Other event IDs of a routed channel.
-		if _, ok := rs.plans[bucketKey{key.channel, anyEventID}]; !ok {
+		if _, ok := rs.buckets[bucketKey{key.channel, anyEventID}]; !ok || key.eventID == anyEventID {
 			var other []*group
 			other = append(other, rs.buckets[bucketKey{key.channel, anyEventID}]...)
 			other = append(other, rs.windows...)
-			rs.plans[bucketKey{key.channel, anyEventID}] = pb.plan(other)
+			wants = append(wants, want{bucketKey{key.channel, anyEventID}, other})
 		}
 	}
-	rs.winPlan = pb.plan(rs.windows)
-	rs.noChanPlan = pb.plan(rs.noChan)
+	pb := &planBuilder{plans: map[string]*plan{}, acs: map[string]*acAutomaton{}, grams: map[string]*gramSet{}}
+	var distinct [][]*group
+	keys := make([]string, len(wants)+2)
+	seqs := append(wants, want{groups: rs.windows}, want{groups: rs.noChan})
+	for i, w := range seqs {
+		keys[i] = planKey(w.groups)
+		if _, ok := pb.plans[keys[i]]; !ok {
+			pb.plans[keys[i]] = nil
+			distinct = append(distinct, w.groups)
+		}
+	}
+	built := make([]*plan, len(distinct))
+	parallel(len(distinct), rs.threads, func() func(i int) {
+		return func(i int) { built[i] = pb.build(distinct[i]) }
+	})
+	for _, p := range built {
+		pb.plans[planKey(p.groups)] = p
+	}
+	rs.plans = map[bucketKey]*plan{}
+	for i, w := range wants {
+		rs.plans[w.key] = pb.plans[keys[i]]
+	}
+	rs.winPlan = pb.plans[keys[len(wants)]]
+	rs.noChanPlan = pb.plans[keys[len(wants)+1]]
 	for _, p := range pb.plans {
 		rs.maxPlanRules = max(rs.maxPlanRules, len(p.rules))
 		rs.maxPlanNeedles = max(rs.maxPlanNeedles, p.nNeedles)
 	}
 }
 
-// plan returns the plan of a group sequence, building it once.
-func (pb *planBuilder) plan(groups []*group) *plan {
+// planKey names a group sequence: plans of the same sequence are one.
+func planKey(groups []*group) string {
 	var kb strings.Builder
 	for _, g := range groups {
 		fmt.Fprintf(&kb, "%p,", g)
 	}
-	if p, ok := pb.plans[kb.String()]; ok {
-		return p
-	}
+	return kb.String()
+}
+
+// build builds the plan of a group sequence. It is safe for concurrent
+// use: the automata it shares between plans are made under a lock.
+func (pb *planBuilder) build(groups []*group) *plan {
 	p := &plan{groups: groups}
-	pb.plans[kb.String()] = p
 
 	units := map[unitKey]int{}
 	ids := map[unitNeedle]int32{}
@@ -236,10 +283,20 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 	for ui := range p.units {
 		if len(grams[ui]) > 0 {
 			k := fmt.Sprint(grams[ui])
+			pb.mu.Lock()
 			g, ok := pb.grams[k]
+			pb.mu.Unlock()
 			if !ok {
+				// Built outside the lock; of two equal sets built at
+				// once, the first stored is shared.
 				g = newGramSet(grams[ui])
-				pb.grams[k] = g
+				pb.mu.Lock()
+				if prev, ok := pb.grams[k]; ok {
+					g = prev
+				} else {
+					pb.grams[k] = g
+				}
+				pb.mu.Unlock()
 			}
 			p.units[ui].grams = g
 		}
@@ -251,10 +308,18 @@ func (pb *planBuilder) plan(groups []*group) *plan {
 			p.units[ui].minLen = min(p.units[ui].minLen, len(n))
 		}
 		k := strings.Join(subs[ui], "\x00")
+		pb.mu.Lock()
 		a, ok := pb.acs[k]
+		pb.mu.Unlock()
 		if !ok {
 			a = newAC(subs[ui])
-			pb.acs[k] = a
+			pb.mu.Lock()
+			if prev, ok := pb.acs[k]; ok {
+				a = prev
+			} else {
+				pb.acs[k] = a
+			}
+			pb.mu.Unlock()
 		}
 		p.units[ui].ac = a
 	}
@@ -292,7 +357,7 @@ func (p *plan) gatesOf(d *detection, m *compiledMapping, units map[unitKey]int, 
 				for i := range fm.pats {
 					pat := &fm.pats[i]
 					var cls [][]int32
-					for _, c := range patReq(fm, pat) {
+					for _, c := range pat.requirement(fm) {
 						cl := make([]int32, 0, len(c))
 						for _, n := range c {
 							uk := unitKey{field: n.field}

@@ -119,36 +119,77 @@ func orOf(xs []cnf) cnf {
 		}
 	}
 	if size <= maxClauses {
-		out := cnf{nil}
+		// Every clause of out is a slice of its own, grown in place: a
+		// field with thousands of values is thousands of one-clause
+		// branches.
+		out := []needleSet{{}}
 		for _, x := range xs {
-			var next cnf
+			if len(x) == 1 {
+				for j := range out {
+					out[j].add(x[0])
+				}
+				continue
+			}
+			next := make([]needleSet, 0, len(out)*len(x))
 			for _, o := range out {
 				for _, c := range x {
-					next = append(next, union(o, c))
+					n := o.clone()
+					n.add(c)
+					next = append(next, n)
 				}
 			}
 			out = next
 		}
-		return out
+		res := make(cnf, len(out))
+		for j := range out {
+			res[j] = out[j].c
+		}
+		return res
 	}
-	var one clause
+	var one needleSet
 	for _, x := range xs {
-		one = union(one, x.best())
+		one.add(x.best())
 	}
-	return cnf{one}
+	return cnf{one.c}
 }
 
-// union returns the needles of a and b, without duplicates, in a new
-// slice.
-func union(a, b clause) clause {
-	out := make(clause, 0, len(a)+len(b))
-	out = append(out, a...)
-	for _, n := range b {
-		if !slices.Contains(out, n) {
-			out = append(out, n)
+// needleSet is a clause built by adding needles, without duplicates, in
+// the order first added (union's order), in linear time.
+type needleSet struct {
+	c    clause
+	seen map[needle]struct{} // once c is long
+}
+
+func (s *needleSet) add(c clause) {
+	for _, n := range c {
+		if s.seen == nil && len(s.c) < 16 {
+			if !slices.Contains(s.c, n) {
+				s.c = append(s.c, n)
+			}
+			continue
+		}
+		if s.seen == nil {
+			s.seen = make(map[needle]struct{}, 2*len(s.c))
+			for _, o := range s.c {
+				s.seen[o] = struct{}{}
+			}
+		}
+		if _, dup := s.seen[n]; !dup {
+			s.seen[n] = struct{}{}
+			s.c = append(s.c, n)
 		}
 	}
-	return out
+}
+
+func (s needleSet) clone() needleSet {
+	n := needleSet{c: slices.Clone(s.c)}
+	if s.seen != nil {
+		n.seen = make(map[needle]struct{}, len(s.seen))
+		for k := range s.seen {
+			n.seen[k] = struct{}{}
+		}
+	}
+	return n
 }
 
 func sameClause(a, b clause) bool {
@@ -161,6 +202,15 @@ func sameClause(a, b clause) bool {
 		}
 	}
 	return true
+}
+
+// requirement is patReq, made once (see valueMatcher.req). The result is
+// shared: callers must not modify it.
+func (p *valueMatcher) requirement(fm *fieldMatcher) cnf {
+	if !p.hasReq {
+		p.req, p.hasReq = patReq(fm, p), true
+	}
+	return p.req
 }
 
 // patReq returns the requirement of one value pattern of fm, or nil.
@@ -199,7 +249,7 @@ func fieldReq(fm *fieldMatcher) cnf {
 	}
 	rs := make([]cnf, len(fm.pats))
 	for i := range fm.pats {
-		rs[i] = patReq(fm, &fm.pats[i])
+		rs[i] = fm.pats[i].requirement(fm)
 	}
 	if fm.all {
 		return andOf(rs) // every pattern must match

@@ -69,6 +69,7 @@ type Ruleset struct {
 	maxPlanRules   int
 	maxPlanNeedles int
 	noPrefilter    bool // evaluate every routed rule (differential tests)
+	threads        int  // goroutines that build it (LoadOptions.Threads)
 }
 
 // Rules returns every loaded rule (detection, then correlation), in load
@@ -126,9 +127,17 @@ type scratch struct {
 	posRes   []nameRes
 	state    []uint8
 	fstate   []uint8
-	match    Match
-	ctx      evalCtx // the rule being evaluated
-	fctx     evalCtx // the filter being evaluated
+	// alt[i] is the first alternative of the rule's search i that
+	// matched, once state[i] says it did: explain lists that one's
+	// values without evaluating the search again.
+	alt   []int32
+	match Match
+	// memo holds regular expression results for this event (entries
+	// whose stamp is the epoch), so that explain, or a rule sharing a
+	// value, does not run an expression on a value twice.
+	memo [memoSize]reMemo
+	ctx  evalCtx // the rule being evaluated
+	fctx evalCtx // the filter being evaluated
 
 	// prefilter: hits[needle] == epoch when it occurred; found lists
 	// them; rstamp[rule] == epoch when the rule is a candidate; cands
@@ -166,6 +175,7 @@ func (rs *Ruleset) getScratch() *scratch {
 		names:   map[string]nameRes{},
 		state:   make([]uint8, rs.maxSrch),
 		fstate:  make([]uint8, rs.maxSrch),
+		alt:     make([]int32, rs.maxSrch),
 		hits:    make([]uint32, rs.maxPlanNeedles),
 		rstamp:  make([]uint32, rs.maxPlanRules),
 	}
@@ -182,6 +192,7 @@ func (sc *scratch) load(ev *parsers.Event) {
 		clear(sc.foStamp)
 		clear(sc.hits)
 		clear(sc.rstamp)
+		sc.memo = [memoSize]reMemo{}
 		sc.epoch = 1
 	}
 	if sc.ovEpoch == 0 {
@@ -446,6 +457,7 @@ type evalCtx struct {
 	sc    *scratch
 	det   *detection
 	state []uint8 // per search: 0 unknown, 1 false, 2 true
+	alt   []int32 // per search that matched: its first matching alternative; nil: not kept
 }
 
 func (c *evalCtx) search(i int) bool {
@@ -455,13 +467,16 @@ func (c *evalCtx) search(i int) bool {
 	case 2:
 		return true
 	}
-	ok := c.sc.evalSearch(c.det.searches[i])
-	if ok {
-		c.state[i] = 2
-	} else {
+	alt := c.sc.matchingAlt(c.det.searches[i])
+	if alt < 0 {
 		c.state[i] = 1
+		return false
 	}
-	return ok
+	c.state[i] = 2
+	if c.alt != nil {
+		c.alt[i] = int32(alt)
+	}
+	return true
 }
 
 // evalRule evaluates a rule with its gates in the current plan (nil: none;
@@ -476,7 +491,7 @@ func (sc *scratch) evalRule(cr *compiledRule, gates []int32, fn func(*Match)) {
 	// The contexts live in the scratch: condition nodes are interfaces,
 	// so a local one would escape to the heap on every rule.
 	c := &sc.ctx
-	*c = evalCtx{sc: sc, det: cr.det, state: st}
+	*c = evalCtx{sc: sc, det: cr.det, state: st, alt: sc.alt[:len(st)]}
 	if !cr.det.cond.eval(c) {
 		sc.gates = nil
 		return
@@ -492,7 +507,7 @@ func (sc *scratch) evalRule(cr *compiledRule, gates []int32, fn func(*Match)) {
 			return
 		}
 	}
-	sc.gates = gates // explain evaluates the rule's searches again
+	sc.gates = gates // explain looks at the matching values again
 	m := &sc.match
 	m.Rule = cr.rule
 	m.Searches = m.Searches[:0]
@@ -500,15 +515,19 @@ func (sc *scratch) evalRule(cr *compiledRule, gates []int32, fn func(*Match)) {
 	for i, s := range cr.det.searches {
 		if st[i] == 2 && cr.det.positive[i] {
 			m.Searches = append(m.Searches, s.name)
-			m.Values = sc.explain(s, m.Values)
+			for _, fm := range s.alts[sc.alt[i]] {
+				m.Values = sc.explainField(fm, m.Values)
+			}
 		}
 	}
 	sc.gates = nil
 	fn(m)
 }
 
-func (sc *scratch) evalSearch(s *search) bool {
-	for _, alt := range s.alts {
+// matchingAlt returns the index of the first alternative of s that
+// matches, or -1.
+func (sc *scratch) matchingAlt(s *search) int {
+	for a, alt := range s.alts {
 		ok := true
 		for _, fm := range alt {
 			if !sc.evalField(fm) {
@@ -517,10 +536,10 @@ func (sc *scratch) evalSearch(s *search) bool {
 			}
 		}
 		if ok {
-			return true
+			return a
 		}
 	}
-	return false
+	return -1
 }
 
 func (sc *scratch) evalField(fm *fieldMatcher) bool {
@@ -622,15 +641,29 @@ func (sc *scratch) matchValue(fm *fieldMatcher, p *valueMatcher, v int32) bool {
 		if len(raw) < p.reMin || p.reMax >= 0 && len(raw) > p.reMax {
 			return false
 		}
-		if f := p.fast; f != nil {
-			if !f.fold {
-				return f.match(raw)
-			}
-			if sc.vals[v].isASCII() {
-				return f.match(sc.lower(v))
-			}
+		if r := p.run; r != nil {
+			return r.match(raw)
 		}
-		return p.re.MatchString(raw)
+		if p.affix != nil && !p.affix.may(raw) {
+			return false
+		}
+		// The expression's result for this value may be known.
+		e := &sc.memo[memoSlot(p, v)]
+		if e.stamp == sc.epoch && e.p == p && e.v == v {
+			return e.res
+		}
+		var ok bool
+		if f := p.fast; f != nil && (!f.fold || sc.vals[v].isASCII()) {
+			if f.fold {
+				ok = f.match(sc.lower(v))
+			} else {
+				ok = f.match(raw)
+			}
+		} else {
+			ok = p.re.MatchString(raw)
+		}
+		*e = reMemo{p: p, v: v, stamp: sc.epoch, res: ok}
+		return ok
 	case vmCIDR:
 		a, ok := parseIP(sc.vals[v].raw)
 		return ok && p.net.Contains(a)
@@ -656,28 +689,28 @@ func (sc *scratch) matchValue(fm *fieldMatcher, p *valueMatcher, v int32) bool {
 	return false
 }
 
-// explain appends, for the first alternative of s that matches, one
-// matching value per field matcher.
-func (sc *scratch) explain(s *search, out []FieldValue) []FieldValue {
-	for _, alt := range s.alts {
-		ok := true
-		for _, fm := range alt {
-			if !sc.evalField(fm) {
-				ok = false
-				break
-			}
-		}
-		if !ok {
-			continue
-		}
-		for _, fm := range alt {
-			out = sc.explainField(fm, out)
-		}
-		return out
-	}
-	return out
+// memoSize is the number of regular expression results a scratch keeps
+// per event; two results that hash alike replace each other (the
+// expression then runs again, with the same answer).
+const memoSize = 256
+
+// reMemo is one regular expression result: pattern p on value v.
+type reMemo struct {
+	p     *valueMatcher
+	v     int32
+	stamp uint32 // the event's epoch
+	res   bool
 }
 
+// memoSlot hashes a pattern and a value to a slot of scratch.memo.
+func memoSlot(p *valueMatcher, v int32) uint {
+	h := uint64(uintptr(unsafe.Pointer(p))>>3) ^ uint64(uint32(v))*0x9E3779B97F4A7C15
+	return uint((h ^ h>>29) % memoSize)
+}
+
+// explainField appends the values that made fm hold: for the matchers of
+// the first alternative of a search that matched (evalRule; the search is
+// not evaluated again, and expressions already run are in the memo).
 func (sc *scratch) explainField(fm *fieldMatcher, out []FieldValue) []FieldValue {
 	switch fm.kind {
 	case fmNull, fmAbsent, fmNever:

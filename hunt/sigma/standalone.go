@@ -47,7 +47,7 @@ func CompileDetection(path string, n *yaml.Node, opts LoadOptions) (*EventMatche
 		return nil, &LoadError{Path: "(routing)", Err: err}
 	}
 	rs := &Ruleset{fields: newFieldTable(), buckets: map[bucketKey][]*group{}, byRule: map[*Rule]int{}}
-	tree, det, _, lerr := rs.compileTree(path, n, "", &opts, nil)
+	tree, det, _, lerr := compileTree(path, n, "", rs.fields, &opts, nil)
 	if lerr != nil {
 		if lerr.Path == "" {
 			lerr.Path = path

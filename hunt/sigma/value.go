@@ -67,11 +67,15 @@ type valueMatcher struct {
 	str  strPattern     // vmStr; also vmFieldRef (op only)
 	re   *regexp.Regexp // vmRegexp
 	fast *fastRegex     // vmRegexp: its fast form, or nil
-	net  netip.Prefix   // vmCIDR
-	op   cmpOp          // vmNum, vmTime
-	num  float64        // vmNum, vmTime
-	tp   timePart       // vmTime
-	ref  int            // vmFieldRef: field id of the referenced field
+	run  *runRegex      // vmRegexp: its form as a length test, or nil
+	// affix rules out values without an anchored expression's literal
+	// prefix or suffix before the regexp runs (vmRegexp; nil: none).
+	affix *affixCheck
+	net   netip.Prefix // vmCIDR
+	op    cmpOp        // vmNum, vmTime
+	num   float64      // vmNum, vmTime
+	tp    timePart     // vmTime
+	ref   int          // vmFieldRef: field id of the referenced field
 	// vmRegexp: byte-length bounds of a matching value (see
 	// regexLenBounds), checked before running the expression.
 	reMin, reMax int
@@ -79,6 +83,10 @@ type valueMatcher struct {
 	// idx numbers the pattern within its detection: a plan keeps a
 	// prefilter gate per pattern (see plan.gates).
 	idx int32
+	// req is the pattern's own prefilter requirement (patReq), once
+	// hasReq: made once per rule, read by every plan it is in.
+	req    cnf
+	hasReq bool
 }
 
 // parseNumber reads a decimal, float or 0x-hex number.

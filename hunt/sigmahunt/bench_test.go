@@ -43,7 +43,7 @@ func (u synthUnit) Decode(emit parsers.EmitFunc, _ parsers.ReportFunc) (parsers.
 // bundled Sigma rules, hit collection and sorting in a SortingSink) on
 // synthetic events; decoding is not included. Run with -cpu 1 for one core.
 func BenchmarkRunBundledSigma(b *testing.B) {
-	files, _ := rules.Find(rulepacks.FS, "sigma", rules.BundledPrefix)
+	files, _ := rules.Find(rulepacks.FS, "sigma", rules.BundledPrefix, 0)
 	se := New(files, Options{})
 	const perUnit, units = 10000, 8
 	ins := []hunt.Input{{Path: "synth", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {

@@ -40,6 +40,9 @@ type Options struct {
 	// ShowHidden also emits the matches of rules that only feed
 	// correlations (generate: false).
 	ShowHidden bool
+	// Threads is the number of goroutines rules compile on (<= 0:
+	// GOMAXPROCS); the result does not depend on it.
+	Threads int
 }
 
 // New loads and compiles the Sigma rule files. Rules that do not load are in
@@ -48,12 +51,17 @@ func New(files []rules.File, opts Options) *Engine {
 	sel := opts.Select
 	l := sigma.NewLoader(sigma.LoadOptions{
 		Placeholders: opts.Placeholders,
+		Threads:      opts.Threads,
 		Select: func(id, name, level, status string, tags []string) (string, string) {
 			return sel.Why(rules.Meta{ID: id, Name: name, Level: level, Status: status, Tags: tags})
 		},
 	})
 	for _, f := range files {
-		l.AddBytes(f.Path, f.Data)
+		if f.Docs != nil || f.YAMLErr != nil {
+			l.AddDocs(f.Path, f.Docs, f.YAMLErr) // parsed once, by rules.Find
+		} else {
+			l.AddBytes(f.Path, f.Data)
+		}
 	}
 	rs, rep := l.Compile()
 	e := &Engine{rs: rs, report: rep, rules: map[*sigma.Rule]*hunt.Rule{}, showHidden: opts.ShowHidden}
