@@ -116,7 +116,7 @@ func TestRunDeterministicAcrossThreads(t *testing.T) {
 		}
 	}
 	for i := 1; i < len(one); i++ {
-		if compareHits(one[i-1], one[i]) > 0 {
+		if CompareHits(one[i-1], one[i]) > 0 {
 			t.Fatalf("hits not sorted at %d", i)
 		}
 	}
