@@ -69,6 +69,8 @@ type huntFlags struct {
 	computers      []string
 	tuningFile     string
 	showSuppressed bool
+
+	maxMemory memoryFlag // --max-memory: the hits' sorter, KQL and correlations
 }
 
 func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
@@ -105,6 +107,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
 	fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
 	f.window.register(fs, withRules)
+	f.registerMemory(fs)
 }
 
 // registerSelection registers the flags that choose rules (--rule,
@@ -185,8 +188,9 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 		return err
 	}
 	f.requireRules = true
-	// The engine's hits are sorted in memory and written when the run is
-	// complete, or stopped by the first Ctrl-C.
+	// The engine's hits are sorted within --max-memory (spilled to a
+	// temporary file past it) and written when the run is complete, or
+	// stopped by the first Ctrl-C.
 	opts := f.outputOptions(format)
 	opts.Location = cfg.Zone
 	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: opts}
@@ -303,6 +307,7 @@ func (f *huntFlags) prepare(paths []string) (output.Format, app.Config, error) {
 		return "", app.Config{}, err
 	}
 	cfg, err := f.config(paths)
+	f.memoryConfig(&cfg, format)
 	return format, cfg, err
 }
 
@@ -346,6 +351,7 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, f
 			}
 		}
 	}
+	defer f.setMemoryLimit()()
 	res, err := plan.Run(ctx)
 	bar.finish()
 	return plan, res, err
