@@ -289,3 +289,41 @@ func TestRunCountsPerComputer(t *testing.T) {
 		t.Fatalf("per computer %v (want %v), filtered %d, low %d", res.Counts.PerComputer, want, res.Counts.Filtered, res.Counts.PerLevel["low"])
 	}
 }
+
+// twoFields adds a field the output does not need to every event, so
+// KeepField has something to drop.
+type twoFields struct{ fakeUnit }
+
+func (u twoFields) Decode(emit parsers.EmitFunc, report parsers.ReportFunc) (parsers.Stats, error) {
+	return u.fakeUnit.Decode(func(ev *parsers.Event) error {
+		ev.Add("Junk", "xxxxxxxx")
+		return emit(ev)
+	}, report)
+}
+
+// KeepField slims the engine's copy of a hit's event to the fields it
+// keeps; the core fields and the matched values stay.
+func TestRunKeepFieldSlimsHits(t *testing.T) {
+	in := Input{Path: "a.evtx", Kind: "evtx", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
+		return []parsers.Unit{twoFields{fakeUnit{path: "a.evtx", n: 9}}}, nil, nil
+	}}
+	rule := &Rule{ID: "cmd-1"}
+	for _, keep := range []func(string) bool{nil, func(n string) bool { return n == "CommandLine" }} {
+		_, hits, err := runCollect(context.Background(), []Input{in}, Options{Threads: 2, Matchers: []Matcher{needle{rule}}, KeepField: keep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 3 {
+			t.Fatalf("%d hits, want 3 (events 1, 4, 7)", len(hits))
+		}
+		for _, h := range hits {
+			_, junk := h.Event.Get("Junk")
+			if v, _ := h.Event.Get("CommandLine"); v != "cmd-1" || junk != (keep == nil) || h.Event.EventID != 1 || h.Event.Source.Path != "a.evtx" {
+				t.Errorf("keep %v: event %+v", keep != nil, h.Event)
+			}
+			if len(h.Matched) != 1 || h.Matched[0].Value != "cmd-1" {
+				t.Errorf("matched %+v", h.Matched)
+			}
+		}
+	}
+}
