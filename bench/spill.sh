@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench/spill.sh — peak memory of a hunt that writes every hit, side by side
-# with another build (default: the main branch): loghunt hunt with every
+# with another build (default: where this branch left main): loghunt hunt with every
 # SigmaHQ rule in ../shared/sigma/rules and -o hits.jsonl over a synthetic
 # EVTX file made of the corpus' chunks (bench/goevtx -synth), on 1 and 2
 # threads.
 #
 # Usage: bench/spill.sh [MB...]          (default: 1024)
-#   BASE=ref     the other build (default main)
+#   BASE=ref     the other build (default: where this branch left main)
 #   THREADS      thread counts to run (default "1 2")
 #   CORPUS, RULES, WORK (default: a temporary directory, removed at the end)
 # Each row is one process timed by GNU time (CPU = user + sys; RSS = max
@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${CORPUS:-$ROOT/../shared/corpora/evtx}
 RULES=${RULES:-$ROOT/../shared/sigma/rules}
-BASE=${BASE:-main}
+BASE=${BASE:-$(git -C "$ROOT" merge-base main HEAD)}
 SIZES=("${@:-1024}")
 read -r -a THREADS <<< "${THREADS:-1 2}"
 [ -d "$CORPUS" ] && [ -d "$RULES" ] || { echo "bench/spill.sh: needs $CORPUS and $RULES" >&2; exit 1; }
