@@ -5,12 +5,16 @@
 // Observers (KQL table builders), and then runs the Finishers (correlations,
 // KQL queries) once every event has been seen. Every hit passes the
 // Options.Filters, is counted for the summary (Result.Counts) and goes to a
-// HitSink; a SortingSink passes them on sorted by time, source and record,
-// whatever the number of workers, and a MergingSink (NewMergingSink) also
-// makes the hits of one detection (Rule.DetectionKey: a Sigma rule and its
-// KQL twin) on one event one hit that lists its engines (Hit.Engines). The Result accounts for every file in a
-// FileReport. Skipped is the one type for an
-// input or a rule that was left out, and why.
+// HitSink. The canonical order of hits is CompareKeys (time, source,
+// record, detection, rule); a sorter that keeps hits as their keys and
+// records (hunt/spill, within a memory budget) or a SortingSink (in memory)
+// passes them on in it, whatever the number of workers, and a
+// DetectionMerger after it makes the hits of one detection
+// (Rule.DetectionKey: a Sigma rule and its KQL twin) on one event one hit
+// that lists its engines (Hit.Engines). Options.KeepField slims the copy of
+// an event a hit keeps to what the output needs. The Result accounts for
+// every file in a FileReport. Skipped is the one type for an input or a
+// rule that was left out, and why.
 //
 // hunt imports only parsers. The adapters (hunt/sigmahunt, hunt/kqlhunt)
 // implement its interfaces, hunt/rules reads rule files, and hunt/app

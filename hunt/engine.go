@@ -65,6 +65,15 @@ type Options struct {
 	// a hit that one of them does not keep is counted as filtered and goes
 	// no further. None keeps every hit.
 	Filters []HitFilter
+	// KeepField, if set, says which fields of an event its hits keep: the
+	// engine's copy of an event that hits (one per event) holds the typed
+	// core fields and only the Fields for which KeepField returns true.
+	// What the output needs decides it: a table needs the key fields,
+	// JSON Lines every field. The values in Hit.Matched are kept whatever
+	// it says. Nil keeps every field. It is called from many goroutines
+	// at once. It applies to the matchers' hits; the finishers make their
+	// own.
+	KeepField func(name string) bool
 	// Sink receives the hits the filters keep (see HitSink for when and
 	// from where). Nil drops them; the counts are kept all the same.
 	Sink HitSink
@@ -474,6 +483,31 @@ type hitWorker struct {
 
 	ev   *parsers.Event // the event being matched
 	kept *parsers.Event // its clone, made for its first hit
+
+	fields []parsers.Field // scratch for keep
+}
+
+// keep clones ev for its hits, with only the fields Options.KeepField
+// keeps.
+func (w *hitWorker) keep(ev *parsers.Event) *parsers.Event {
+	keep := w.opts.KeepField
+	if keep == nil {
+		return ev.Clone()
+	}
+	w.fields = w.fields[:0]
+	for _, f := range ev.Fields {
+		if keep(f.Name) {
+			w.fields = append(w.fields, f)
+		}
+	}
+	slim := *ev
+	slim.Fields = w.fields
+	if len(w.fields) == 0 {
+		slim.Fields = nil
+	}
+	c := slim.Clone()
+	clear(w.fields) // the parser's memory is not ours to hold
+	return c
 }
 
 // match is the matchers' emit function.
@@ -482,7 +516,7 @@ func (w *hitWorker) match(r *Rule, matched []Matched) {
 		return
 	}
 	if w.kept == nil {
-		w.kept = w.ev.Clone()
+		w.kept = w.keep(w.ev)
 	}
 	w.err = deliver(w.opts, &w.counts, &Hit{Rule: r, Time: w.kept.Time, Event: w.kept, Matched: keepMatched(matched)})
 }

@@ -116,7 +116,7 @@ func TestRunDeterministicAcrossThreads(t *testing.T) {
 		}
 	}
 	for i := 1; i < len(one); i++ {
-		if compareHits(one[i-1], one[i]) > 0 {
+		if CompareHits(one[i-1], one[i]) > 0 {
 			t.Fatalf("hits not sorted at %d", i)
 		}
 	}
@@ -287,5 +287,43 @@ func TestRunCountsPerComputer(t *testing.T) {
 	want := map[string]int{"X": 5 + 15, "Y": 10, "": 20}
 	if fmt.Sprint(res.Counts.PerComputer) != fmt.Sprint(want) || res.Counts.Filtered != 50 || res.Counts.PerLevel["low"] != 50 {
 		t.Fatalf("per computer %v (want %v), filtered %d, low %d", res.Counts.PerComputer, want, res.Counts.Filtered, res.Counts.PerLevel["low"])
+	}
+}
+
+// twoFields adds a field the output does not need to every event, so
+// KeepField has something to drop.
+type twoFields struct{ fakeUnit }
+
+func (u twoFields) Decode(emit parsers.EmitFunc, report parsers.ReportFunc) (parsers.Stats, error) {
+	return u.fakeUnit.Decode(func(ev *parsers.Event) error {
+		ev.Add("Junk", "xxxxxxxx")
+		return emit(ev)
+	}, report)
+}
+
+// KeepField slims the engine's copy of a hit's event to the fields it
+// keeps; the core fields and the matched values stay.
+func TestRunKeepFieldSlimsHits(t *testing.T) {
+	in := Input{Path: "a.evtx", Kind: "evtx", Size: 1, Open: func() ([]parsers.Unit, func() error, error) {
+		return []parsers.Unit{twoFields{fakeUnit{path: "a.evtx", n: 9}}}, nil, nil
+	}}
+	rule := &Rule{ID: "cmd-1"}
+	for _, keep := range []func(string) bool{nil, func(n string) bool { return n == "CommandLine" }} {
+		_, hits, err := runCollect(context.Background(), []Input{in}, Options{Threads: 2, Matchers: []Matcher{needle{rule}}, KeepField: keep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 3 {
+			t.Fatalf("%d hits, want 3 (events 1, 4, 7)", len(hits))
+		}
+		for _, h := range hits {
+			_, junk := h.Event.Get("Junk")
+			if v, _ := h.Event.Get("CommandLine"); v != "cmd-1" || junk != (keep == nil) || h.Event.EventID != 1 || h.Event.Source.Path != "a.evtx" {
+				t.Errorf("keep %v: event %+v", keep != nil, h.Event)
+			}
+			if len(h.Matched) != 1 || h.Matched[0].Value != "cmd-1" {
+				t.Errorf("matched %+v", h.Matched)
+			}
+		}
 	}
 }

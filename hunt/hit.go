@@ -79,36 +79,54 @@ func (h *Hit) EngineList() []string {
 	return []string{h.Rule.Engine}
 }
 
-// compareHits orders hits by time, then source path, offset and line, then
-// detection (Rule.DetectionKey), then event hits before result-row hits,
-// then engine and rule id: a total order on distinct hits, so output is
-// deterministic, and the hits of one detection on one event are adjacent,
-// the one with the full event first.
-func compareHits(a, b *Hit) int {
+// HitKey is what the canonical order compares of a hit: its time, where
+// its event is (source path, line or offset, record), its rule, and its
+// result row. A sorter that keeps hits in another form (hunt/spill keeps
+// them encoded) keeps their keys and compares those with CompareKeys.
+type HitKey struct {
+	Time     time.Time
+	Path     string
+	Offset   int64
+	Line     int64
+	RecordID uint64
+	Rule     *Rule
+	Row      []Cell
+}
+
+// KeyOf returns h's key. A hit without an event has the zero source.
+func KeyOf(h *Hit) HitKey {
+	k := HitKey{Time: h.Time, Rule: h.Rule, Row: h.Row}
+	if h.Event != nil {
+		k.Path, k.Offset, k.Line, k.RecordID = h.Event.Source.Path, h.Event.Source.Offset, h.Event.Source.Line, h.Event.RecordID
+	}
+	return k
+}
+
+// CompareKeys is the canonical order of hits: by time, then source path,
+// offset and line, then detection (Rule.DetectionKey), then event hits
+// before result-row hits, then engine and rule id, then the row's cells.
+// It is a total order on distinct hits, so output is deterministic, and
+// the hits of one detection on one event are adjacent, the one with the
+// full event first.
+func CompareKeys(a, b *HitKey) int {
 	if c := a.Time.Compare(b.Time); c != 0 {
 		return c
 	}
-	var sa, sb parsers.Source
-	var ra, rb uint64
-	if a.Event != nil {
-		sa, ra = a.Event.Source, a.Event.RecordID
-	}
-	if b.Event != nil {
-		sb, rb = b.Event.Source, b.Event.RecordID
-	}
-	if c := strings.Compare(sa.Path, sb.Path); c != 0 {
+	if c := strings.Compare(a.Path, b.Path); c != 0 {
 		return c
 	}
-	if c := compareSpot(sa, sb); c != 0 {
+	if c := compareSpot(parsers.Source{Offset: a.Offset, Line: a.Line}, parsers.Source{Offset: b.Offset, Line: b.Line}); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(ra, rb); c != 0 {
+	if c := cmp.Compare(a.RecordID, b.RecordID); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.Rule.DetectionKey(), b.Rule.DetectionKey()); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(rowRank(a), rowRank(b)); c != 0 {
+	if c := cmp.Compare(min(len(a.Row), 1), min(len(b.Row), 1)); c != 0 {
+		// A result row (KQL) after the hit on the event (Sigma), which
+		// carries the event's fields and so leads a merge.
 		return c
 	}
 	if c := strings.Compare(a.Rule.Engine, b.Rule.Engine); c != 0 {
@@ -122,18 +140,15 @@ func compareHits(a, b *Hit) int {
 	})
 }
 
-// SortHits sorts hits into their canonical order.
-func SortHits(hits []*Hit) {
-	slices.SortStableFunc(hits, compareHits)
+// CompareHits compares two hits in the canonical order (CompareKeys).
+func CompareHits(a, b *Hit) int {
+	ka, kb := KeyOf(a), KeyOf(b)
+	return CompareKeys(&ka, &kb)
 }
 
-// rowRank is 1 for a hit that is a result row (KQL), 0 for a hit on an
-// event (Sigma), which carries the event's fields and so leads a merge.
-func rowRank(h *Hit) int {
-	if len(h.Row) > 0 {
-		return 1
-	}
-	return 0
+// SortHits sorts hits into their canonical order.
+func SortHits(hits []*Hit) {
+	slices.SortStableFunc(hits, CompareHits)
 }
 
 // compareSpot orders two places in one source file: by line when both

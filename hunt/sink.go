@@ -43,18 +43,32 @@ type HitFilterFunc func(h *Hit) bool
 // Keep implements HitFilter.
 func (f HitFilterFunc) Keep(h *Hit) bool { return f(h) }
 
+// FuncSink adapts a function to a HitSink whose Close does nothing: the
+// last stage of a chain of sinks. A nil FuncSink drops every hit.
+type FuncSink func(h *Hit) error
+
+// WriteHit implements HitSink.
+func (f FuncSink) WriteHit(h *Hit) error {
+	if f == nil {
+		return nil
+	}
+	return f(h)
+}
+
+// Close implements HitSink.
+func (f FuncSink) Close() error { return nil }
+
 // SortingSink is a HitSink that keeps every hit in memory and, on Close,
 // sorts them into the canonical order (SortHits) and passes them, in that
 // order, to its forward function from the goroutine that calls Close. So the
 // output is the same for any number of workers. Hits that compare equal stay
 // in the order they arrived.
 //
-// It holds every hit until Close; a sink that spills to disk can replace it
-// without changing the engine.
+// It holds every hit until Close: it is for small runs and tests. The hunt
+// command's sink is hunt/spill's, which keeps the hits encoded within a
+// memory budget and spills sorted runs to disk, in the same order.
 type SortingSink struct {
-	forward func(*Hit) error
-	merge   bool
-	rules   map[mergedKey]*Rule // the Rule of each merged engine list
+	next HitSink
 
 	mu     sync.Mutex
 	hits   []*Hit
@@ -64,7 +78,7 @@ type SortingSink struct {
 // NewSortingSink returns a SortingSink that forwards the sorted hits to
 // forward, which may be nil to drop them.
 func NewSortingSink(forward func(*Hit) error) *SortingSink {
-	return &SortingSink{forward: forward}
+	return &SortingSink{next: FuncSink(forward)}
 }
 
 // WriteHit implements HitSink.
@@ -92,42 +106,82 @@ func (s *SortingSink) Close() error {
 	s.hits = nil
 	s.mu.Unlock()
 
-	SortHits(hits)
-	if s.forward == nil {
+	if s.next == nil {
 		return nil
 	}
-	for i := 0; i < len(hits); {
-		h := hits[i]
-		j := i + 1
-		if s.merge {
-			for j < len(hits) && sameDetection(h, hits[j]) {
-				j++
-			}
-			if j > i+1 {
-				h = s.merged(hits[i:j])
-			}
-		}
-		if err := s.forward(h); err != nil {
+	SortHits(hits)
+	for i, h := range hits {
+		if err := s.next.WriteHit(h); err != nil {
 			return err
 		}
-		clear(hits[i:j]) // let the forwarded hits go
-		i = j
+		hits[i] = nil // let the forwarded hits go
 	}
-	return nil
+	return s.next.Close()
 }
 
 // NewMergingSink returns a SortingSink that also merges the hits of one
-// detection on one event: hits whose rules have the same DetectionKey
-// (a Sigma rule and its KQL twin) on the same event (same time, source
-// path, offset, line and record) become one hit, passed on once. The
-// merged hit is the first of them in the canonical order (the one on the
-// event rather than a result row, so it carries the event's fields and
-// matched values), with Engines listing every engine that flagged the
-// event, and a Rule whose Engine names them all ("sigma,kql"); where the
-// forms' titles or levels differ, the first form's win. Hits without an
-// event source (correlations, KQL rows built anew) are never merged.
+// detection on one event, as a DetectionMerger does, before forward.
 func NewMergingSink(forward func(*Hit) error) *SortingSink {
-	return &SortingSink{forward: forward, merge: true, rules: map[mergedKey]*Rule{}}
+	return &SortingSink{next: NewDetectionMerger(FuncSink(forward))}
+}
+
+// DetectionMerger is the stage after a sorter that merges the hits of one
+// detection on one event: in a stream of hits in the canonical order, hits
+// whose rules have the same DetectionKey (a Sigma rule and its KQL twin)
+// on the same event (same time, source path, offset, line and record)
+// become one hit, passed on once to next. The merged hit is the first of
+// them in the canonical order (the one on the event rather than a result
+// row, so it carries the event's fields and matched values), with Engines
+// listing every engine that flagged the event, and a Rule whose Engine
+// names them all ("sigma,kql"); where the forms' titles or levels differ,
+// the first form's win. Hits without an event source (correlations, KQL
+// rows built anew) are never merged.
+//
+// It holds one group of hits at a time. It is not safe for concurrent
+// use: it sits after a sorter, which calls it from one goroutine. Close
+// passes the last group on and closes next.
+type DetectionMerger struct {
+	next  HitSink
+	group []*Hit
+	rules map[mergedKey]*Rule // the Rule of each merged engine list
+}
+
+// NewDetectionMerger returns a DetectionMerger passing the merged hits on
+// to next.
+func NewDetectionMerger(next HitSink) *DetectionMerger {
+	return &DetectionMerger{next: next, rules: map[mergedKey]*Rule{}}
+}
+
+// WriteHit implements HitSink.
+func (m *DetectionMerger) WriteHit(h *Hit) error {
+	if len(m.group) > 0 && !sameDetection(m.group[0], h) {
+		if err := m.flush(); err != nil {
+			return err
+		}
+	}
+	m.group = append(m.group, h)
+	return nil
+}
+
+// Close implements HitSink.
+func (m *DetectionMerger) Close() error {
+	if err := m.flush(); err != nil {
+		return err
+	}
+	return m.next.Close()
+}
+
+func (m *DetectionMerger) flush() error {
+	if len(m.group) == 0 {
+		return nil
+	}
+	h := m.group[0]
+	if len(m.group) > 1 {
+		h = m.merged(m.group)
+	}
+	clear(m.group)
+	m.group = m.group[:0]
+	return m.next.WriteHit(h)
 }
 
 // sameDetection reports whether b is a hit of a's detection on a's event.
@@ -148,7 +202,7 @@ type mergedKey struct {
 
 // merged folds hits (of one detection on one event, in canonical order)
 // into a copy of the first, listing their engines.
-func (s *SortingSink) merged(hits []*Hit) *Hit {
+func (m *DetectionMerger) merged(hits []*Hit) *Hit {
 	first := hits[0]
 	var engines []string
 	for _, h := range hits {
@@ -162,16 +216,16 @@ func (s *SortingSink) merged(hits []*Hit) *Hit {
 		return first // one engine: duplicates of one form
 	}
 	k := mergedKey{first.Rule, strings.Join(engines, ",")}
-	r, ok := s.rules[k]
+	r, ok := m.rules[k]
 	if !ok {
 		c := *first.Rule
 		c.Engine = k.engines
 		r = &c
-		s.rules[k] = r
+		m.rules[k] = r
 	}
-	m := *first
-	m.Rule, m.Engines = r, engines
-	return &m
+	c := *first
+	c.Rule, c.Engines = r, engines
+	return &c
 }
 
 var errSinkClosed = errors.New("hunt: hit sink used after Close")

@@ -70,7 +70,8 @@ type huntFlags struct {
 	tuningFile     string
 	showSuppressed bool
 
-	reports reportFlags // --html, --navigator (issue 14)
+	reports   reportFlags // --html, --navigator (issue 14)
+	maxMemory memoryFlag  // --max-memory: the hits' sorter, KQL and correlations
 }
 
 // flagUse names the groups of shared flags a command takes beyond those
@@ -126,6 +127,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, use flagUse) {
 		fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
 	}
 	f.window.register(fs, use.clock, use.zone)
+	f.registerMemory(fs)
 }
 
 // found is what --fail-on-hit looks for.
@@ -225,8 +227,9 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 		return err
 	}
 	f.requireRules = true
-	// The engine's hits are sorted in memory and written when the run is
-	// complete, or stopped by the first Ctrl-C.
+	// The engine's hits are sorted within --max-memory (spilled to a
+	// temporary file past it) and written when the run is complete, or
+	// stopped by the first Ctrl-C.
 	opts := f.outputOptions(format)
 	opts.Location = cfg.Zone
 	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: opts}
@@ -350,6 +353,7 @@ func (f *huntFlags) prepare(paths []string) (output.Format, app.Config, error) {
 		return "", app.Config{}, err
 	}
 	cfg, err := f.config(paths)
+	f.memoryConfig(&cfg, format)
 	return format, cfg, err
 }
 
@@ -385,6 +389,7 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, f
 			}
 		}
 	}
+	defer f.setMemoryLimit()()
 	res, err := plan.Run(ctx)
 	bar.finish()
 	return plan, res, err

@@ -68,6 +68,7 @@ func buildSummary(p *app.Plan, res *hunt.Result) *output.Summary {
 		}
 	}
 	s.HitsFilteredOut = p.SelectionFiltered()
+	s.Memory = memoryUse(p)
 	s.Deselected = p.Deselected
 	s.Notes = append(s.Notes, p.Notes...)
 	s.Warnings = append(s.Warnings, p.Warnings...)

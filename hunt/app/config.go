@@ -9,6 +9,7 @@ package app
 import (
 	"time"
 
+	"github.com/loghunt/loghunt/hunt/budget"
 	"github.com/loghunt/loghunt/hunt/rules"
 	"github.com/loghunt/loghunt/hunt/timewindow"
 	"github.com/loghunt/loghunt/parsers/input"
@@ -44,4 +45,17 @@ type Config struct {
 	// ShowSuppressed outputs the suppressed hits too, marked with their
 	// exclusion (hunt.Hit.Suppressed); they are still not counted as hits.
 	ShowSuppressed bool
+	// Budget is the run's memory budget (--max-memory). The hits waiting
+	// to be sorted take the account "hits" of it (hunt/spill: they spill
+	// to disk when it is short); the KQL tables and queries are to take
+	// "kql", the correlation state "correlation". Nil: no limit; hits are
+	// still sorted in runs of spill.DefaultRunBytes.
+	Budget *budget.Budget
+	// TempDir is where the hits spill; "" is the system's temporary
+	// directory.
+	TempDir string
+	// KeepField says which event fields the output needs of each hit
+	// (output.KeepField of the format); nil keeps every field. With a
+	// tuning file every field is kept: its exclusions may test any field.
+	KeepField func(name string) bool
 }

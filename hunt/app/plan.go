@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/loghunt/loghunt/hunt"
+	"github.com/loghunt/loghunt/hunt/budget"
 	"github.com/loghunt/loghunt/hunt/kql/value"
 	"github.com/loghunt/loghunt/hunt/kqlhunt"
 	"github.com/loghunt/loghunt/hunt/rules"
 	"github.com/loghunt/loghunt/hunt/sigma"
 	"github.com/loghunt/loghunt/hunt/sigmahunt"
+	"github.com/loghunt/loghunt/hunt/spill"
 	"github.com/loghunt/loghunt/hunt/timewindow"
 	"github.com/loghunt/loghunt/hunt/tuning"
 	"github.com/loghunt/loghunt/rulepacks"
@@ -54,6 +56,8 @@ type Plan struct {
 	// The output stage (NewSink): the merge of a detection's forms, then
 	// the selection's hit filter and the tuning file, then the count.
 	sinkMade    bool
+	sorter      *spill.Sink
+	late        *timewindow.LateSink // --last from the newest event, behind the sorter
 	tuned       *tuning.Filter
 	counts      hunt.HitCounts
 	selFiltered int
@@ -73,6 +77,7 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 	p := &Plan{Config: cfg}
 	p.Options.Threads = cfg.Threads
+	p.Options.KeepField = p.keepField()
 
 	// User rules come first: where a user rule has the id of a bundled
 	// one, the user's wins and the bundled copy is noted, not loaded.
@@ -238,15 +243,28 @@ func (p *Plan) TotalBytes() int64 {
 // output stage: the merged hits that were output.
 func (p *Plan) Run(ctx context.Context) (*hunt.Result, error) {
 	opts := p.Options
-	var hold *timewindow.HoldSink
+	var hold interface {
+		Dropped() (map[*hunt.Rule]int, int)
+	}
+	ours := p.sorter != nil && opts.Sink == hunt.HitSink(p.sorter)
 	if p.window != nil && !p.Config.Window.Fixed() {
 		// --last from the newest event: the window is known once every
-		// event is read, so the hits wait for it.
-		hold = p.window.Hold(opts.Sink)
-		opts.Sink = hold
+		// event is read. Behind the plan's sorter, which passes hits on
+		// only then, the window drops them as they come out; another sink
+		// gets the hits held until then.
+		if ours && p.late != nil {
+			hold = p.late
+		} else {
+			h := p.window.Hold(opts.Sink)
+			hold, opts.Sink = h, h
+		}
 	}
 	res, err := hunt.Run(ctx, p.Inputs, opts)
 	if err != nil {
+		if ours {
+			// The engine does not close its sink after a failure.
+			p.sorter.Discard()
+		}
 		return nil, err
 	}
 	if p.window != nil {
@@ -315,13 +333,16 @@ func (p *Plan) CorrelationStats() (sigma.CorrelatorStats, bool) {
 }
 
 // NewSink returns the sink of the plan's hits, to set as Options.Sink
-// before Run: a hunt.NewMergingSink (hits sorted into the canonical order,
-// one hit per detection per event) whose merged hits pass the selection's
-// hit filter (--channel, --event-id, --computer: Selection.KeepHit) and
-// the tuning file's exclusions, and are counted, before they go to
-// forward (nil drops them). Suppressed hits go to forward too, marked
-// (Hit.Suppressed), when Config.ShowSuppressed is set; they are counted
-// per exclusion (Suppressed), never as hits.
+// before Run: a hunt/spill sorter within Config.Budget (hits sorted into
+// the canonical order, kept encoded with only the fields Config.KeepField
+// keeps, spilled to Config.TempDir when the budget is short), then, with
+// --last from the newest event, the window, then a hunt.DetectionMerger
+// (one hit per detection per event), whose merged hits pass the
+// selection's hit filter (--channel, --event-id, --computer:
+// Selection.KeepHit) and the tuning file's exclusions, and are counted,
+// before they go to forward (nil drops them). Suppressed hits go to
+// forward too, marked (Hit.Suppressed), when Config.ShowSuppressed is
+// set; they are counted per exclusion (Suppressed), never as hits.
 //
 // The tuning file is applied here, to merged hits, rather than among the
 // engine's filters: a detection's Sigma form carries the event's fields,
@@ -335,7 +356,7 @@ func (p *Plan) NewSink(forward func(*hunt.Hit) error) hunt.HitSink {
 		p.tuned = p.Tuning.Filter()
 	}
 	sel := p.Config.Select
-	return hunt.NewMergingSink(func(h *hunt.Hit) error {
+	var next hunt.HitSink = hunt.NewDetectionMerger(hunt.FuncSink(func(h *hunt.Hit) error {
 		if !sel.KeepHit(h) {
 			p.selFiltered++
 			return nil
@@ -355,7 +376,54 @@ func (p *Plan) NewSink(forward func(*hunt.Hit) error) hunt.HitSink {
 			return nil
 		}
 		return forward(h)
-	})
+	}))
+	p.late = nil
+	if p.window != nil && !p.Config.Window.Fixed() {
+		p.late = p.window.Late(next)
+		next = p.late
+	}
+	b := p.Config.Budget
+	p.sorter = spill.New(spill.Options{Account: b.Account("hits"), RunBytes: runBytes(b.Limit()), Dir: p.Config.TempDir,
+		KeepField: p.keepField()}, next)
+	return p.sorter
+}
+
+// runBytes is the size of the sorter's runs for a budget of limit bytes
+// (0: none): a sixteenth of it, at most spill.DefaultRunBytes, so that the
+// two runs in memory at once leave the rest to KQL and correlations.
+func runBytes(limit int64) int64 {
+	if limit <= 0 {
+		return spill.DefaultRunBytes
+	}
+	return max(1, min(spill.DefaultRunBytes, limit/16))
+}
+
+// keepField is what the hits keep of their events: what the output needs
+// (Config.KeepField), or every field when a tuning file may test any.
+func (p *Plan) keepField() func(string) bool {
+	if p.Config.TuningFile != "" || p.Tuning != nil {
+		return nil
+	}
+	return p.Config.KeepField
+}
+
+// Memory is what a run held against its budget.
+type Memory struct {
+	Limit    int64        // the budget, 0 for none
+	Peak     int64        // the most its accounts held at once
+	Accounts []budget.Use // each account's peak
+	Spill    spill.Stats  // what the sorter did
+}
+
+// Memory reports, after Run, what the run held against Config.Budget and
+// what the sorter spilled.
+func (p *Plan) Memory() Memory {
+	b := p.Config.Budget
+	m := Memory{Limit: b.Limit(), Peak: b.Peak(), Accounts: b.Accounts()}
+	if p.sorter != nil {
+		m.Spill = p.sorter.Stats()
+	}
+	return m
 }
 
 // Suppressed returns, after Run, the hits each exclusion of the tuning

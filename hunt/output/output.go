@@ -3,7 +3,7 @@
 //
 // NewWriter returns the Writer of a format. Writers take an io.Writer and
 // never close it. Every format writes one hit per row or line, in the order
-// given: put a hunt.SortingSink in front for the canonical order.
+// given: put a sorter (hunt/spill) in front for the canonical order.
 package output
 
 import (

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,27 @@ type Summary struct {
 	// names it and counts the matching events (HitsTotal) in place of
 	// the rules and their hits.
 	Search string `json:"search,omitempty"`
+	// Memory is what the run held against its memory budget; nil when
+	// not accounted.
+	Memory *MemoryUse `json:"memory,omitempty"`
+}
+
+// MemoryUse is what a run held against its memory budget (--max-memory).
+type MemoryUse struct {
+	LimitBytes int64 `json:"limit_bytes"` // 0: no limit
+	// PeakBytes is the most the budget's accounts held at once.
+	PeakBytes int64        `json:"peak_bytes"`
+	Accounts  []AccountUse `json:"accounts,omitempty"`
+	// SpillRuns and SpilledBytes say how many sorted runs of hits went
+	// to the temporary file, and how many bytes in all.
+	SpillRuns    int   `json:"spill_runs"`
+	SpilledBytes int64 `json:"spilled_bytes"`
+}
+
+// AccountUse is the peak of one stage's account (hits, kql, correlation).
+type AccountUse struct {
+	Name      string `json:"name"`
+	PeakBytes int64  `json:"peak_bytes"`
 }
 
 // ExclusionCount is how many hits one tuning exclusion suppressed.
@@ -246,6 +268,9 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 		fmt.Fprintf(w, "  field warnings:    %d in %d rules that name fields some of their event sources lack; run \"loghunt rules check\" on the same rules to list them\n", s.FieldWarnings, s.FieldWarningRules)
 	}
 	fmt.Fprintf(w, "  time:              %s\n", (time.Duration(s.DurationMS) * time.Millisecond).String())
+	if perFile && s.Memory != nil {
+		fmt.Fprintf(w, "  memory:            %s\n", s.Memory.text())
+	}
 	if perFile {
 		fmt.Fprintf(w, "\nPer file (records parsed / recovered / failed / bad chunks):\n")
 		for _, f := range s.PerFile {
@@ -376,4 +401,40 @@ func orNone(s, none string) string {
 		return none
 	}
 	return s
+}
+
+// text is the summary's memory line: the peak against the limit, each
+// account's peak, and what spilled.
+func (m *MemoryUse) text() string {
+	limit := "no limit"
+	if m.LimitBytes > 0 {
+		limit = formatSize(m.LimitBytes) + " budget"
+	}
+	var parts []string
+	for _, a := range m.Accounts {
+		parts = append(parts, fmt.Sprintf("%s %s", a.Name, formatSize(a.PeakBytes)))
+	}
+	s := fmt.Sprintf("peak %s of %s", formatSize(m.PeakBytes), limit)
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if m.SpillRuns > 0 {
+		s += fmt.Sprintf("; hits spilled to disk in %d runs, %s", m.SpillRuns, formatSize(m.SpilledBytes))
+	}
+	return s
+}
+
+// formatSize writes n bytes in the largest binary unit that keeps it at
+// one or more, to a tenth.
+func formatSize(n int64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	v, u := float64(n), 0
+	for u < len(units)-1 && v >= 1024 {
+		v /= 1024
+		u++
+	}
+	if u == 0 || v == float64(int64(v)) {
+		return fmt.Sprintf("%d %s", int64(v), units[u])
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[u]
 }

@@ -239,3 +239,41 @@ func TestWindowIsHitFilter(t *testing.T) {
 		t.Error("Keep")
 	}
 }
+
+// Late is Hold's streaming form, behind a sorter: the same hits pass and
+// the same are dropped, and it holds none itself.
+func TestLastFromNewestLateSink(t *testing.T) {
+	spec, err := timewindow.Parse(timewindow.Flags{Last: "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := timewindow.NewTally(spec)
+	var hits []*hunt.Hit
+	ls := tally.Late(hunt.FuncSink(func(h *hunt.Hit) error { hits = append(hits, h); return nil }))
+	sorter := hunt.NewSortingSink(ls.WriteHit)
+	_, err = hunt.Run(context.Background(), inputs(
+		unit{ts("2024-05-01T09:59:59.999999999Z"), ts("2024-05-01T10:00:00Z"), {}},
+		unit{ts("2024-05-01T11:00:00Z"), ts("2024-05-01T10:30:00Z")},
+	), hunt.Options{
+		Threads:   2,
+		Matchers:  []hunt.Matcher{all{}},
+		Observers: []hunt.Observer{tally},
+		Finishers: []hunt.Finisher{finisher{ts("2024-05-01T09:00:00Z"), ts("2024-05-01T10:15:00Z"), {}}},
+		Sink:      sorter,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ls.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"late@none", "every@none", "every@2024-05-01T10:00:00Z", "late@2024-05-01T10:15:00Z",
+		"every@2024-05-01T10:30:00Z", "every@2024-05-01T11:00:00Z"}
+	if got := hitTimes(hits); !slices.Equal(got, want) {
+		t.Errorf("hits %v, want %v", got, want)
+	}
+	dropped, total := ls.Dropped()
+	if total != 2 || dropped[every] != 1 || dropped[late] != 1 {
+		t.Errorf("dropped %v (total %d), want one of each rule", dropped, total)
+	}
+}

@@ -1,6 +1,7 @@
 package winevent
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,39 @@ func TestProcessKey(t *testing.T) {
 	} {
 		if k := ProcessKey(ev); k != "" {
 			t.Errorf("%s: key %q, want none", name, k)
+		}
+	}
+}
+
+// TestProcessKeyFields: an event slimmed to ProcessKeyFields (and its core
+// fields) keeps its key, for Sysmon, 4688 and 4689, with other fields
+// around; slimmed without them, the key is gone.
+func TestProcessKeyFields(t *testing.T) {
+	noise := []parsers.Field{{Name: "CommandLine", Value: "x"}, {Name: "User", Value: "y"}}
+	for name, ev := range map[string]*parsers.Event{
+		"sysmon": {Channel: Sysmon, EventID: 1, Computer: "WS01", Fields: append([]parsers.Field{{Name: "ProcessId", Value: "500"}, {Name: "Image", Value: `C:\a.exe`}}, noise...)},
+		"4688":   {Channel: Security, EventID: 4688, Fields: append([]parsers.Field{{Name: "NewProcessId", Value: "0x1f4"}, {Name: "NewProcessName", Value: `C:\a.exe`}, {Name: "Computer", Value: "WS01"}}, noise...)},
+		"4689":   {Channel: Security, EventID: 4689, Computer: "WS01", Fields: append([]parsers.Field{{Name: "ProcessId", Value: "0x1f4"}, {Name: "ProcessName", Value: `C:\a.exe`}}, noise...)},
+	} {
+		want := ProcessKey(ev)
+		if want == "" {
+			t.Fatalf("%s: no key to keep", name)
+		}
+		keep := ProcessKeyFields()
+		slim, none := *ev, *ev
+		slim.Fields, none.Fields = nil, nil
+		for _, f := range ev.Fields {
+			if slices.Contains(keep, f.Name) {
+				slim.Fields = append(slim.Fields, f)
+			} else {
+				none.Fields = append(none.Fields, f)
+			}
+		}
+		if got := ProcessKey(&slim); got != want {
+			t.Errorf("%s: slimmed key %q, want %q", name, got, want)
+		}
+		if got := ProcessKey(&none); got != "" {
+			t.Errorf("%s: key %q without the process fields", name, got)
 		}
 	}
 }

@@ -58,6 +58,12 @@ func ProcessKey(ev *parsers.Event) string {
 	return strings.Repeat("0", 16-len(s)) + s
 }
 
+// ProcessKeyFields are the fields ProcessKey reads, besides the event's
+// core fields: an event slimmed to them (and the core) has the same key.
+func ProcessKeyFields() []string {
+	return []string{"ProcessId", "Image", Security4688.From("ProcessId"), Security4688.From("Image"), "ProcessName", "Computer"}
+}
+
 const (
 	fnvOffset uint64 = 14695981039346656037
 	fnvPrime  uint64 = 1099511628211
