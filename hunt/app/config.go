@@ -44,4 +44,8 @@ type Config struct {
 	// ShowSuppressed outputs the suppressed hits too, marked with their
 	// exclusion (hunt.Hit.Suppressed); they are still not counted as hits.
 	ShowSuppressed bool
+	// KQLTimeout bounds each KQL query's run time (--kql-timeout): zero
+	// means kqlhunt.DefaultTimeout, a negative value no limit. A query
+	// that runs longer fails, and the hunt goes on.
+	KQLTimeout time.Duration
 }
