@@ -45,4 +45,14 @@
 // Unknown columns evaluate to null and are reported as warnings (an error
 // with Options.Strict); unknown tables are errors from Run and warnings
 // from Check.
+//
+// Governance (govern.go): with Options.Memory a query draws on a memory
+// budget as its operators materialise rows, hash indexes and groups
+// (estimated from rows and their width), and with Options.Timeout on a
+// time budget; exceeding either stops it with a *BudgetError naming the
+// operator and its position. Every operator loop checks the context. Joins
+// build their hash index on the smaller side, and a join followed by count
+// or summarize never materialises its rows (join.go). Query.Uses and
+// CompileFilter tell an engine which rows and columns of a table a query
+// can read, so that it stores less (pushdown.go).
 package kql

@@ -138,18 +138,32 @@ type opRef struct {
 }
 
 // Estimated sizes, in bytes, of what operators allocate: a row is a slice
-// header in the table's row list plus its backing array of cells (two
-// words each), rounded up by the allocator; strings and other payloads a
+// header in the table's row list (counted twice: the list doubles as it
+// grows, the old array alive while it is copied) plus its backing array of
+// cells (two words each), rounded up to the allocator's size class; strings and other payloads a
 // new row shares with its input are not counted again. An entry of a hash
 // index or a group holds its key and a few words of map overhead.
 const (
-	rowOverhead   = 24 + 8
+	rowOverhead   = 2 * 24 // the row's slice header, twice while the row list grows
 	cellSize      = 16
 	entryOverhead = 64
 	flushBytes    = 64 << 10
 )
 
-func rowBytes(width int) int64 { return rowOverhead + cellSize*int64(width) }
+func rowBytes(width int) int64 { return rowOverhead + allocSize(cellSize*int64(width)) }
+
+// allocSize rounds an allocation up roughly as Go's size classes do (they
+// are at most an eighth of a power of two apart).
+func allocSize(n int64) int64 {
+	if n <= 16 {
+		return 16
+	}
+	step := int64(16)
+	for p := int64(128); p < n; p <<= 1 {
+		step = p / 8
+	}
+	return (n + step - 1) / step * step
+}
 
 // grow accounts n more bytes to the operator running; it fails the query
 // with a *BudgetError when the budget cannot hold them.

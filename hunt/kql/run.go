@@ -303,6 +303,10 @@ func (r *run) letValue(b *binding, p Pos) {
 
 // table evaluates a tabular expression.
 func (r *run) table(e Expr, env *scope) *value.Table {
+	if p, ok := e.(*Pipe); ok && r.cur.name == "" && r.ctx.Err() != nil {
+		// the budget error names the operator about to run
+		r.enter(opName(p.Op), p.Op.opPos())
+	}
 	r.checkCtx(e.Position())
 	switch x := e.(type) {
 	case *Ident:

@@ -53,7 +53,22 @@ func mergeProcesses(info *TableInfo, rows [][]any, keys []rowKey, stubs []procSt
 			sysmonRows[k] = append(sysmonRows[k], cand{row: i, stub: -1, key: keys[i], t: t})
 		}
 	}
+	// the 4688 rows and stubs, in the table's order
+	type f4688 struct {
+		row, stub int
+		key       rowKey
+	}
+	var secs []f4688
+	for i := range rows {
+		if keys[i].eid == 4688 {
+			secs = append(secs, f4688{row: i, stub: -1, key: keys[i]})
+		}
+	}
 	for s, st := range stubs {
+		if st.key.eid == 4688 {
+			secs = append(secs, f4688{row: -1, stub: s, key: st.key})
+			continue
+		}
 		sysmonRows[st.pk] = append(sysmonRows[st.pk], cand{row: -1, stub: s, key: st.key, t: st.t})
 	}
 	if len(sysmonRows) == 0 {
@@ -63,16 +78,21 @@ func mergeProcesses(info *TableInfo, rows [][]any, keys []rowKey, stubs []procSt
 		for _, l := range sysmonRows {
 			slices.SortStableFunc(l, func(a, b cand) int { return compareKeys(a.key, b.key) })
 		}
+		slices.SortStableFunc(secs, func(a, b f4688) int { return compareKeys(a.key, b.key) })
 	}
 	type ref struct{ row, stub int }
 	paired := map[ref]bool{}
 	drop := make([]bool, len(rows))
 	merged := 0
-	for i, r := range rows {
-		if keys[i].eid != 4688 {
-			continue
+	for _, sec := range secs {
+		var k procKey
+		var t time.Time
+		ok := true
+		if sec.row >= 0 {
+			k, t, ok = procKeyOf(info, rows[sec.row])
+		} else {
+			k, t = stubs[sec.stub].pk, stubs[sec.stub].t
 		}
-		k, t, ok := procKeyOf(info, r)
 		if !ok {
 			continue
 		}
@@ -98,11 +118,22 @@ func mergeProcesses(info *TableInfo, rows [][]any, keys []rowKey, stubs []procSt
 		}
 		c := list[best]
 		paired[ref{c.row, c.stub}] = true
-		if c.row >= 0 {
-			fillEmpty(rows[c.row], r)
+		switch {
+		case c.row >= 0 && sec.row >= 0:
+			fillEmpty(rows[c.row], rows[sec.row])
+		case c.row >= 0:
+			// a rejected 4688 row completes its kept twin
+			fill := stubs[sec.stub].fill
+			for k, i := range fill.at {
+				if v := rows[c.row][i]; v == nil || v == "" {
+					rows[c.row][i] = fill.vals[k]
+				}
+			}
 		}
 		// merged into its twin, or rejected with it
-		drop[i] = true
+		if sec.row >= 0 {
+			drop[sec.row] = true
+		}
 		merged++
 	}
 	if merged == 0 {

@@ -1,17 +1,50 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
 
-// procStub stands for a Sysmon 1 row of DeviceProcessEvents that the
-// queries' filter rejected: only what the merge needs to pair it with its
-// Security 4688 twin, which is then rejected with it.
+// procStub stands for a row of DeviceProcessEvents that the queries'
+// filter rejected: only what the merge needs. A Sysmon 1 stub pairs with
+// its Security 4688 twin, which is then rejected with it. A 4688 stub also
+// keeps its set cells (copied, so that the event's memory is let go): they
+// complete its Sysmon twin if the filter keeps that one.
 type procStub struct {
-	key rowKey
-	pk  procKey
-	t   time.Time
+	key  rowKey
+	pk   procKey
+	t    time.Time
+	fill cells
+}
+
+// cells are the set cells of a row: their column indexes and values.
+type cells struct {
+	at   []uint16
+	vals []any
+}
+
+// compact returns the set cells of a row, strings copied.
+func compact(row []any) cells {
+	var c cells
+	for i, v := range row {
+		if i > 1<<16-1 {
+			break
+		}
+		switch x := v.(type) {
+		case nil:
+			continue
+		case string:
+			if x == "" {
+				continue
+			}
+			v = strings.Clone(x)
+		}
+		c.at = append(c.at, uint16(i))
+		c.vals = append(c.vals, v)
+	}
+	c.at, c.vals = slices.Clip(c.at), slices.Clip(c.vals)
+	return c
 }
 
 // mergeKeyColumns are the columns mergeProcesses pairs rows by: they are
@@ -88,20 +121,18 @@ func (b *Builder) push(r *tableRows) {
 	for i := r.mark; i < len(r.rows); i++ {
 		cells := r.rows[i]
 		if r.keep != nil && !r.keep(cells) && b.final(r, cells) {
-			drop := true
 			if r == b.dpe {
-				switch r.keys[i].eid {
-				case 4688:
-					// may complete a Sysmon row the filter keeps
-					drop = false
-				case 1:
-					if pk, t, ok := procKeyOf(r.info, cells); ok {
-						pk.image = strings.Clone(pk.image)
-						r.stubs = append(r.stubs, procStub{key: r.keys[i], pk: pk, t: t})
+				if pk, t, ok := procKeyOf(r.info, cells); ok {
+					pk.image = strings.Clone(pk.image)
+					st := procStub{key: r.keys[i], pk: pk, t: t}
+					if st.key.eid == 4688 {
+						// may complete a Sysmon row the filter keeps
+						st.fill = compact(cells)
 					}
+					r.stubs = append(r.stubs, st)
 				}
 			}
-			if drop {
+			{
 				if dropped == nil {
 					dropped = map[*any]bool{}
 				}
