@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -67,10 +68,14 @@ type Options struct {
 	// Sink receives the hits the filters keep (see HitSink for when and
 	// from where). Nil drops them; the counts are kept all the same.
 	Sink HitSink
-	// Progress, if set, is called after each file is done with the number
-	// of bytes done and the total. It may be called from any worker, one
-	// call at a time.
+	// Progress, if set, is called after each unit (an EVTX chunk, a part
+	// of a JSON file) is done, and for a file that could not be opened,
+	// with the bytes done and the total (see Progress). It may be called
+	// from any worker, one call at a time.
 	Progress func(doneBytes, totalBytes int64)
+	// OnProgress, if set, is called when Progress is, with the whole
+	// snapshot: bytes, files, records and hits so far.
+	OnProgress func(Progress)
 	// Stop, when closed, stops the reading but not the run: no file is
 	// opened and no unit started after it, a unit being decoded stops at
 	// its next event, and then the finishers run and the sink is closed as
@@ -78,6 +83,24 @@ type Options struct {
 	// Result.Interrupted and FileReport.Unfinished say what was left
 	// unread. Nil never stops. (Cancelling ctx instead aborts the run.)
 	Stop <-chan struct{}
+}
+
+// Progress is a snapshot of a run as it reads, for a progress display.
+type Progress struct {
+	// DoneBytes of TotalBytes are done. TotalBytes is the sum of the
+	// inputs' Size; each unit done adds its share of its file's Size, so
+	// a file's Size is added exactly once, in parts, when its last unit
+	// is done (or at once when it cannot be opened or has no unit), and
+	// DoneBytes never exceeds TotalBytes. A file's units share its Size
+	// in proportion to their own sizes when each has a method Size() int64
+	// and those sum to more than zero (JSON units do), else equally (EVTX
+	// chunks are all 64 KiB). A file of unknown size (Size 0: gzip or zip
+	// members of JSON) adds nothing; FilesDone still counts it.
+	DoneBytes, TotalBytes int64
+	FilesDone, Files      int
+	// Records counts the events of the units done; Hits the hits the
+	// filters kept of them (the finishers' hits come after the reading).
+	Records, Hits int64
 }
 
 // FileReport accounts for one input file.
@@ -193,17 +216,9 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 	// unit, not per event.
 	var mu sync.Mutex
 
-	var progressMu sync.Mutex
-	var doneBytes int64
-	fileDone := func(i int) {
-		if opts.Progress == nil {
-			return
-		}
-		progressMu.Lock()
-		doneBytes += inputs[i].Size
-		opts.Progress(doneBytes, total)
-		progressMu.Unlock()
-	}
+	var events, hits atomic.Int64
+	prog := &progressCounter{opts: &opts, p: Progress{TotalBytes: total, Files: len(inputs)}, events: &events, hits: &hits}
+	fileDone := func(i int) { prog.add(inputs[i].Size, true) }
 
 	// The producer opens files lazily, so thousands of inputs never hold
 	// thousands of descriptors, and releases each when its last unit is done.
@@ -233,17 +248,17 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 			}
 			var left atomic.Int64
 			left.Store(int64(len(units)))
-			done := func() {
-				if left.Add(-1) == 0 {
-					if release != nil {
-						if err := release(); err != nil {
-							mu.Lock()
-							res.Files[i].Err = errors.Join(res.Files[i].Err, err)
-							mu.Unlock()
-						}
+			shares := unitShares(in.Size, units)
+			done := func(k int) {
+				last := left.Add(-1) == 0
+				if last && release != nil {
+					if err := release(); err != nil {
+						mu.Lock()
+						res.Files[i].Err = errors.Join(res.Files[i].Err, err)
+						mu.Unlock()
 					}
-					fileDone(i)
 				}
+				prog.add(shares[k], last)
 			}
 			for k, u := range units {
 				if stopped(opts.Stop) {
@@ -252,12 +267,12 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 					mu.Lock()
 					res.Files[i].Unfinished = true
 					mu.Unlock()
-					for range units[k:] {
-						done()
+					for r := k; r < len(units); r++ {
+						done(r)
 					}
 					break
 				}
-				if err := send(unitJob{file: i, unit: u, done: done}); err != nil {
+				if err := send(unitJob{file: i, unit: u, done: func() { done(k) }}); err != nil {
 					return err
 				}
 			}
@@ -265,7 +280,6 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 		return nil
 	}
 
-	var events atomic.Int64
 	newWorker := func() pool.Worker[unitJob] {
 		observe := make([]func(*parsers.Event), len(opts.Observers))
 		for i, o := range opts.Observers {
@@ -325,6 +339,8 @@ func Run(ctx context.Context, inputs []Input, opts Options) (*Result, error) {
 				stats.Records = n
 			}
 			events.Add(n)
+			hits.Add(int64(hw.counts.Hits) - hw.shown)
+			hw.shown = int64(hw.counts.Hits)
 			mu.Lock()
 			fr := res.Files[j.file]
 			fr.Stats.Add(stats)
@@ -383,6 +399,70 @@ type unitJob struct {
 	done func() // called once the unit is decoded
 }
 
+// progressCounter adds up the run's progress and calls the callbacks,
+// one call at a time.
+type progressCounter struct {
+	opts         *Options
+	events, hits *atomic.Int64
+	mu           sync.Mutex
+	p            Progress
+}
+
+// add counts bytes more done, and a file done when fileDone is set.
+func (c *progressCounter) add(bytes int64, fileDone bool) {
+	if c.opts.Progress == nil && c.opts.OnProgress == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.p.DoneBytes += bytes
+	if fileDone {
+		c.p.FilesDone++
+	}
+	c.p.Records, c.p.Hits = c.events.Load(), c.hits.Load()
+	if c.opts.Progress != nil {
+		c.opts.Progress(c.p.DoneBytes, c.p.TotalBytes)
+	}
+	if c.opts.OnProgress != nil {
+		c.opts.OnProgress(c.p)
+	}
+}
+
+// unitShares divides size among units: in proportion to the units' own
+// sizes when they all tell theirs and the sum is positive, else equally.
+// The shares sum to size exactly: share k is the difference of two
+// cumulative shares, each rounded down, computed in 128 bits.
+func unitShares(size int64, units []parsers.Unit) []int64 {
+	weights := make([]uint64, len(units))
+	var sum uint64
+	for k, u := range units {
+		s, ok := u.(interface{ Size() int64 })
+		if !ok || s.Size() < 0 || sum+uint64(s.Size()) < sum {
+			sum = 0
+			break
+		}
+		weights[k] = uint64(s.Size())
+		sum += weights[k]
+	}
+	if sum == 0 {
+		for k := range weights {
+			weights[k] = 1
+		}
+		sum = uint64(len(units))
+	}
+	shares := make([]int64, len(units))
+	var cum uint64
+	prev := int64(0)
+	for k, w := range weights {
+		cum += w
+		hi, lo := bits.Mul64(uint64(max(size, 0)), cum)
+		q, _ := bits.Div64(hi, lo, sum) // hi < sum since cum <= sum
+		shares[k] = int64(q) - prev
+		prev = int64(q)
+	}
+	return shares
+}
+
 // hitWorker turns one worker's matches into hits.
 type hitWorker struct {
 	opts *Options
@@ -390,6 +470,7 @@ type hitWorker struct {
 	// lock.
 	counts HitCounts
 	err    error // the first from the sink; the worker stops on it
+	shown  int64 // counts.Hits already added to the run's progress
 
 	ev   *parsers.Event // the event being matched
 	kept *parsers.Event // its clone, made for its first hit

@@ -72,7 +72,8 @@ type console struct {
 	// was found. Nil never closes.
 	interrupt <-chan struct{}
 	// onProgress, when set, is called as the progress bar is (after each
-	// input file), so a test can interrupt a run part-way.
+	// unit: an EVTX chunk, a part of a JSON file), so a test can interrupt
+	// a run part-way.
 	onProgress func(done, total int64)
 }
 
@@ -104,6 +105,7 @@ Examples:
   loghunt hunt samples/                       hits of the bundled rules, as a table
   loghunt hunt -r sigma/rules -o hits.csv C:\evidence
   loghunt kql -f hunt.kql --now 2024-05-01T00:00:00Z logs/
+  loghunt search -k mimikatz --from 2024-05-01 logs/
   loghunt rules check sigma/rules
   loghunt dump --format xml Security.evtx
 

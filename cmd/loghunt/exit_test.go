@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestExitStatus covers every exit status of the README's table: what
+// TestExitStatus covers every exit status of the README's table, for hunt,
+// kql and search (130: Ctrl-C before the run starts): what
 // each run writes, on which stream, and that -q never hides an input or
 // rule left unread.
 func TestExitStatus(t *testing.T) {
@@ -46,6 +49,9 @@ func TestExitStatus(t *testing.T) {
 		stdout   []string // each must be in stdout
 		allHits  bool     // -o holds the clean run's hits
 		noStdout bool
+		// interrupted: Ctrl-C came before the run started (the
+		// console's interrupt is closed): nothing is read.
+		interrupted bool
 	}{
 		{name: "clean", args: []string{"hunt", "-o", "{o}", samples}, code: exitOK, allHits: true},
 		{name: "not a log beside the logs", args: []string{"hunt", "-o", "{o}", samples, notLog}, code: exitOK, allHits: true,
@@ -73,6 +79,25 @@ func TestExitStatus(t *testing.T) {
 		{name: "bad format", args: []string{"hunt", "--format", "xml", samples}, code: exitUsage, stderr: []string{"unknown format"}, noStdout: true},
 		{name: "--fail-on-hit with hits", args: []string{"hunt", "--fail-on-hit", "-o", "{o}", samples}, code: exitHits, allHits: true},
 		{name: "-q --fail-on-hit with hits", args: []string{"hunt", "-q", "--fail-on-hit", "--output", "{o}", samples}, code: exitHits, allHits: true, noStdout: true},
+		{name: "interrupted", args: []string{"hunt", "-o", "{o}", samples}, code: exitInterrupted, interrupted: true,
+			stdout: []string{"  INTERRUPTED:       the run was stopped; "}, stderr: []string{"loghunt hunt: interrupted: the hits found so far were written"}},
+		// 130 wins over 1 and 3.
+		{name: "interrupted, mistyped path, --fail-on-hit", args: []string{"hunt", "-q", "--fail-on-hit", "-o", "{o}", samples, mistyped}, code: exitInterrupted, interrupted: true,
+			stderr: []string{"loghunt: input not read: " + mistyped, "loghunt hunt: interrupted: "}, noStdout: true},
+		// kql and search end as hunt does.
+		{name: "kql --fail-on-hit with rows", args: []string{"kql", "-q", "--fail-on-hit", "DeviceProcessEvents | take 1", samples}, code: exitHits},
+		{name: "kql, mistyped path beside a good one", args: []string{"kql", "-q", "DeviceProcessEvents | count", samples, mistyped}, code: exitError,
+			stderr: []string{"loghunt: input not read: " + mistyped + ": ", "loghunt kql: the run completed, but 1 input was not read"}},
+		{name: "kql interrupted", args: []string{"kql", "-q", "--fail-on-hit", "DeviceProcessEvents | count", samples}, code: exitInterrupted, interrupted: true,
+			stderr: []string{"loghunt kql: interrupted: "}},
+		{name: "kql unknown flag", args: []string{"kql", "--wide", "DeviceProcessEvents", samples}, code: exitUsage,
+			stderr: []string{"loghunt kql: flag provided but not defined: -wide\n"}, noStdout: true},
+		{name: "search --fail-on-hit with matches", args: []string{"search", "-q", "--fail-on-hit", "-k", "ldifde", samples}, code: exitHits},
+		{name: "search --fail-on-hit, no match", args: []string{"search", "-q", "--fail-on-hit", "-k", "no-such-word", samples}, code: exitOK, stdout: []string{"No matches."}},
+		{name: "search, mistyped path beside a good one", args: []string{"search", "-q", "-k", "ldifde", samples, mistyped}, code: exitError,
+			stderr: []string{"loghunt: input not read: " + mistyped + ": ", "loghunt search: the run completed, but 1 input was not read"}},
+		{name: "search interrupted", args: []string{"search", "-k", "ldifde", samples}, code: exitInterrupted, interrupted: true,
+			stdout: []string{"  INTERRUPTED:       the run was stopped; ", "the matches are those found so far"}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +111,15 @@ func TestExitStatus(t *testing.T) {
 					args[k] = out
 				}
 			}
-			code, stdout, stderr := runCLI(t, args...)
+			con := &console{}
+			if tt.interrupted {
+				stop := make(chan struct{})
+				close(stop)
+				con.interrupt = stop
+			}
+			var outb, errb bytes.Buffer
+			code := runConsole(context.Background(), args, &outb, &errb, con)
+			stdout, stderr := outb.String(), errb.String()
 			if code != tt.code {
 				t.Errorf("#%d: exit %d, want %d\nstderr: %s", i, code, tt.code, stderr)
 			}

@@ -56,6 +56,14 @@ func goldenSampleCases() []goldenCase {
 		{name: "hunt-csv-injection", args: []string{"hunt", "--format", "csv", "cmd/loghunt/testdata/injection"}},
 		{name: "hunt-csv-injection-raw", args: []string{"hunt", "--format", "csv", "--csv-raw", "cmd/loghunt/testdata/injection"}},
 		{name: "hunt-jsonl-injection", args: []string{"hunt", "-q", "--format", "jsonl", "cmd/loghunt/testdata/injection"}},
+		// Timelines for Timesketch (issue 14), in UTC and in a zone with
+		// an offset; and the CSV form's neutralisation.
+		{name: "hunt-timesketch", args: []string{"hunt", "-q", "--format", "timesketch", "samples"}},
+		{name: "hunt-timesketch-berlin", args: []string{"hunt", "-q", "--format", "timesketch", "--timezone", "Europe/Berlin", "samples"}},
+		{name: "hunt-timesketch-csv", args: []string{"hunt", "-q", "--format", "timesketch-csv", "samples"}},
+		{name: "hunt-timesketch-csv-injection", args: []string{"hunt", "-q", "--format", "timesketch-csv", "cmd/loghunt/testdata/injection"}},
+		// The ATT&CK Navigator layer of the samples' hits.
+		{name: "hunt-navigator", args: []string{"hunt", "-q", "-o", os.DevNull, "--navigator", "{tmp}", "samples"}},
 	}
 	for _, q := range foundingQueries() {
 		cases = append(cases, goldenCase{name: "kql-" + strings.TrimSuffix(q, ".yaml"),

@@ -72,14 +72,32 @@ type huntFlags struct {
 	tuningFile     string
 	showSuppressed bool
 
+	reports reportFlags // --html, --navigator (issue 14)
+
 	kqlTimeout time.Duration
 }
 
-func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
+// flagUse names the groups of shared flags a command takes beyond those
+// all of hunt, kql and search take (output, reading, summary, --from and
+// --to): each command's -h lists only the flags that do something there.
+type flagUse struct {
+	rules bool // -r, rule choice, hit filters and tuning (hunt)
+	clock bool // --now and --last: a time to count back from (hunt, kql)
+	zone  bool // --timezone and --local: times written in a zone (hunt, search)
+	hits  bool // --wide: hits as a table fitted to the terminal (hunt, search)
+}
+
+var (
+	huntUse   = flagUse{rules: true, clock: true, zone: true, hits: true}
+	kqlUse    = flagUse{clock: true}
+	searchUse = flagUse{zone: true, hits: true}
+)
+
+func (f *huntFlags) register(fs *flag.FlagSet, use flagUse) {
 	if f.con == nil {
 		f.con = &console{}
 	}
-	if withRules {
+	if use.rules {
 		fs.Var(listFlag{vals: &f.rules}, "r", "add Sigma or KQL rules from `PATH` (a file, or a directory read recursively); repeatable")
 		fs.Var(listFlag{vals: &f.rules}, "rules", "same as -r `PATH`")
 		fs.BoolVar(&f.noBundled, "no-bundled", false, "leave out the rules embedded in loghunt")
@@ -91,25 +109,47 @@ func (f *huntFlags) register(fs *flag.FlagSet, withRules bool) {
 		fs.Var(listFlag{vals: &f.exclude, split: true}, "exclude-rule", "leave out the rules with these `ids`; repeatable or comma-separated")
 		fs.StringVar(&f.expandFile, "expand", "", "Sigma placeholder values for the expand modifier from a YAML `file` (name: [values])")
 		f.registerSelection(fs)
+		f.reports.register(fs)
 	}
 	// Output and exit status.
 	fs.StringVar(&f.out, "o", "", "write the results to `FILE` instead of the terminal")
 	fs.StringVar(&f.out, "output", "", "same as -o `FILE`")
-	fs.BoolVar(&f.wide, "wide", false, "on a terminal, print whole table lines instead of fitting its width")
-	fs.BoolVar(&f.csvRaw, "csv-raw", false, "write CSV cells as they are: no ' before a cell that starts with = + - @ tab or CR")
-	if withRules {
-		fs.BoolVar(&f.failOnHit, "fail-on-hit", false, "exit with status 3 when any hit is found")
+	if use.hits {
+		fs.BoolVar(&f.wide, "wide", false, "on a terminal, print whole table lines instead of fitting its width")
 	}
+	fs.BoolVar(&f.csvRaw, "csv-raw", false, "write CSV cells as they are: no ' before a cell that starts with = + - @ tab or CR")
+	fs.BoolVar(&f.failOnHit, "fail-on-hit", false, "exit with status 3 when any "+use.found()+" is found")
 
-	fs.StringVar(&f.format, "format", "", "output `format`: table, csv or jsonl (default: from -o's extension, else table)")
+	fs.StringVar(&f.format, "format", "", "output `format`: table, csv, jsonl, timesketch or timesketch-csv (default: from -o's extension, else table)")
 	fs.IntVar(&f.threads, "threads", 0, "number of worker threads, `N` (default: all cores)")
 	fs.BoolVar(&f.stats, "stats", false, "print records parsed/recovered/failed per file in the summary")
 	fs.StringVar(&f.summary, "summary-json", "", "write the full run summary as JSON to `FILE`")
-	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary; inputs not read and rules not loaded are still printed on stderr")
+	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, no summary; "+use.unread()+" still printed on stderr")
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
-	fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
-	fs.DurationVar(&f.kqlTimeout, "kql-timeout", kqlhunt.DefaultTimeout, "stop a KQL query that runs longer than `DURATION` (e.g. 30s, 10m; 0: no limit); the rule fails, the hunt goes on")
-	f.window.register(fs, withRules)
+	if use.clock {
+		fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
+		fs.DurationVar(&f.kqlTimeout, "kql-timeout", kqlhunt.DefaultTimeout, "stop a KQL query that runs longer than `DURATION` (e.g. 30s, 10m; 0: no limit); the rule fails, the run goes on")
+	}
+	f.window.register(fs, use.clock, use.zone)
+}
+
+// found is what --fail-on-hit looks for.
+func (u flagUse) found() string {
+	switch {
+	case u.rules:
+		return "hit"
+	case u.hits:
+		return "matching event"
+	}
+	return "row"
+}
+
+// unread is what -q still prints.
+func (u flagUse) unread() string {
+	if u.rules {
+		return "inputs not read and rules not loaded are"
+	}
+	return "inputs not read are"
 }
 
 // registerSelection registers the flags that choose rules (--rule,
@@ -130,7 +170,7 @@ func (f *huntFlags) outputFormat() (output.Format, error) {
 	if f.format != "" {
 		fm, err := output.ParseFormat(f.format)
 		if err != nil {
-			return "", usagef("use --format table, --format csv or --format jsonl", "%v", err)
+			return "", usagef("use --format table, csv, jsonl, timesketch or timesketch-csv", "%v", err)
 		}
 		return fm, nil
 	}
@@ -180,7 +220,7 @@ func (f *huntFlags) validate(paths []string) error {
 func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *console) error {
 	f := huntFlags{con: con}
 	fs := newFlagSet("hunt", huntSynopsis, stdout)
-	f.register(fs, true)
+	f.register(fs, huntUse)
 	paths, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -195,13 +235,19 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 	opts := f.outputOptions(format)
 	opts.Location = cfg.Zone
 	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: opts}
-	plan, res, err := f.run(ctx, cfg, stderr, out.WriteHit)
+	reports := f.reports.outputs(cfg.Zone)
+	plan, res, err := f.run(ctx, cfg, stderr, reports.tee(out.WriteHit))
 	if err != nil {
 		out.abort()
+		reports.abort()
 		return err
 	}
 	sum := buildSummary(plan, res)
 	if err := out.Close(sum); err != nil {
+		reports.abort()
+		return err
+	}
+	if err := reports.Close(sum); err != nil {
 		return err
 	}
 	// The summary goes with the table on stdout; when hits are a machine
@@ -213,7 +259,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 	if err := writeSummary(sw, &f, sum); err != nil {
 		return err
 	}
-	return f.exitStatus(stderr, sum)
+	return f.exitStatus(stderr, sum, sum.HitsTotal)
 }
 
 // outputOptions are the writers' options: on a terminal (and no -o), the
@@ -231,8 +277,9 @@ func (f *huntFlags) outputOptions(format output.Format) output.Options {
 
 // exitStatus is the end of a run that wrote everything: interrupted (130),
 // an input or rule left unread (1, each named on stderr with -q, where the
-// summary does not show it), a hit with --fail-on-hit (3), or success.
-func (f *huntFlags) exitStatus(stderr io.Writer, sum *output.Summary) error {
+// summary does not show it), found > 0 with --fail-on-hit (3: hits, rows
+// of kql, events of search), or success.
+func (f *huntFlags) exitStatus(stderr io.Writer, sum *output.Summary, found int) error {
 	unread := unreadInputs(sum)
 	if f.quiet {
 		for _, u := range unread {
@@ -247,7 +294,7 @@ func (f *huntFlags) exitStatus(stderr io.Writer, sum *output.Summary) error {
 		return &statusError{code: exitInterrupted, msg: "interrupted: the hits found so far were written"}
 	case len(unread) > 0 || len(sum.RulesOff) > 0:
 		return fmt.Errorf("the run completed, but %s (listed above)", incomplete(len(unread), len(sum.RulesOff)))
-	case f.failOnHit && sum.HitsTotal > 0:
+	case f.failOnHit && found > 0:
 		return &statusError{code: exitHits}
 	}
 	return nil
@@ -344,10 +391,10 @@ func (f *huntFlags) run(ctx context.Context, cfg app.Config, stderr io.Writer, f
 		bar = newProgress(stderr, plan.TotalBytes())
 	}
 	if bar != nil || f.con.onProgress != nil {
-		plan.Options.Progress = func(done, total int64) {
-			bar.set(done, total)
+		plan.Options.OnProgress = func(p hunt.Progress) {
+			bar.update(p)
 			if f.con.onProgress != nil {
-				f.con.onProgress(done, total)
+				f.con.onProgress(p.DoneBytes, p.TotalBytes)
 			}
 		}
 	}

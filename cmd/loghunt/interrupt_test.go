@@ -125,3 +125,41 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestKQLInterrupted: kql stops as hunt does at the first Ctrl-C: the
+// rows of the events read so far, the summary marked interrupted, exit
+// 130 (not 0, and not 3 with --fail-on-hit).
+func TestKQLInterrupted(t *testing.T) {
+	logs := t.TempDir()
+	const files, perFile = 12, 2000
+	for f := range files {
+		var b bytes.Buffer
+		for i := range perFile {
+			fmt.Fprintf(&b, `{"TimeCreated": "2026-11-03T09:%02d:%02d.%07dZ", "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "EventRecordID": %d, "Computer": "WS-%02d", "Image": "C:\\Windows\\System32\\ldifde.exe", "CommandLine": "ldifde.exe -f out%d.ldf"}`+"\n",
+				f, i/100%60, i, i+1, f, i)
+		}
+		if err := os.WriteFile(filepath.Join(logs, fmt.Sprintf("sysmon-%02d.jsonl", f)), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := make(chan struct{})
+	var once sync.Once
+	con := &console{interrupt: stop, onProgress: func(done, total int64) {
+		once.Do(func() { close(stop) })
+	}}
+	var stdout, stderr bytes.Buffer
+	code := runConsole(context.Background(), []string{"kql", "--fail-on-hit", "--format", "csv",
+		`DeviceProcessEvents | project FileName`, logs}, &stdout, &stderr, con)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %s", code, exitInterrupted, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "  INTERRUPTED:       the run was stopped; ") {
+		t.Errorf("summary not marked interrupted:\n%s", stderr.String())
+	}
+	// A header, then one row per event read: at least the first file,
+	// not all of them.
+	rows := strings.Count(stdout.String(), "ldifde.exe\n")
+	if rows < perFile || rows >= files*perFile {
+		t.Errorf("%d rows, want at least %d and fewer than %d", rows, perFile, files*perFile)
+	}
+}

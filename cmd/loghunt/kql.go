@@ -29,7 +29,7 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer, con *c
 	f := huntFlags{con: con}
 	var file string
 	fs := newFlagSet("kql", kqlSynopsis, stdout)
-	f.register(fs, false)
+	f.register(fs, kqlUse)
 	fs.StringVar(&file, "f", "", "read the query from `FILE` (.kql text, or Sentinel hunting YAML with a query)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -63,6 +63,10 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer, con *c
 	format, cfg, err := f.prepare(pos)
 	if err != nil {
 		return err
+	}
+	if format == output.Timesketch || format == output.TimesketchCSV {
+		return usagef("a kql query writes a table: use --format table, csv or jsonl; timelines come from loghunt hunt --format "+string(format),
+			"--format %s is a timeline of hits, not a query result", format)
 	}
 	if !cfg.Window.Fixed() {
 		return usagef("pin the end with --now TIME, or filter in the query: now() is the newest event, so | where TimeGenerated > ago("+f.window.last+") does it",
@@ -108,5 +112,11 @@ func runKQL(ctx context.Context, args []string, stdout, stderr io.Writer, con *c
 			return err
 		}
 	}
-	return writeSummary(stderr, &f, buildSummary(plan, res))
+	sum := buildSummary(plan, res)
+	if err := writeSummary(stderr, &f, sum); err != nil {
+		return err
+	}
+	// As hunt's: interrupted 130, an input unread 1, rows with
+	// --fail-on-hit 3.
+	return f.exitStatus(stderr, sum, len(t.Rows))
 }

@@ -180,14 +180,20 @@ func TestKQLHitsPointAtTheirEvents(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	n := map[string]int{}
+	perFormat := map[string]int{}
 	for _, h := range readJSONL(t, out) {
+		perFormat[filepath.Ext(h.Source.Path)]++
 		if !slices.Equal(h.Rule.Engines, []string{"sigma", "kql"}) || h.Rule.Engine != "sigma,kql" {
 			t.Errorf("%s %s:%d: engines %q (%s), want sigma and kql", h.Rule.ID, filepath.Base(h.Source.Path), h.Source.Line, h.Rule.Engines, h.Rule.Engine)
 		}
 		n[h.Rule.ID]++
 	}
-	// The samples' _sample_note fields name 6, 2 and 2 hits.
-	for id, want := range map[string]int{idPanda: 6, idZebrocy: 2, idAzure: 2} {
+	// The samples' _sample_note fields name 6, 2 and 2 hits; each sample
+	// event is there twice, in the JSONL file and in its EVTX twin.
+	if perFormat[".jsonl"] != perFormat[".evtx"] || perFormat[".jsonl"] != 10 {
+		t.Errorf("hits per format %v, want 10 from the JSONL files and 10 from their EVTX twins", perFormat)
+	}
+	for id, want := range map[string]int{idPanda: 12, idZebrocy: 4, idAzure: 4} {
 		if n[id] != want {
 			t.Errorf("%s: %d hits, want %d", id, n[id], want)
 		}

@@ -256,7 +256,7 @@ func TestHelp(t *testing.T) {
 func TestParseArgsInterleaved(t *testing.T) {
 	var f huntFlags
 	fs := newFlagSet("hunt", "", &bytes.Buffer{})
-	f.register(fs, true)
+	f.register(fs, huntUse)
 	pos, err := parseArgs(fs, []string{"a", "-o", "x.csv", "b", "--threads", "3", "--", "-c"})
 	if err != nil {
 		t.Fatal(err)

@@ -78,9 +78,10 @@ func TestRulesFromArchive(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	hits := readJSONL(t, out)
-	// The samples have two Zebrocy events (Sysmon 1 and 4688).
-	if len(hits) != 2 {
-		t.Fatalf("%d hits, want 2:\n%s", len(hits), out)
+	// The samples have two Zebrocy events (Sysmon 1 and 4688), each in a
+	// JSONL file and in its EVTX twin.
+	if len(hits) != 4 {
+		t.Fatalf("%d hits, want 4:\n%s", len(hits), out)
 	}
 	code, out, _ = runCLI(t, "rules", "check", "-v", zipPath)
 	if code != 0 || !strings.Contains(out, "loaded     "+zipPath+"!rules/windows/process_creation/zebrocy.yml:1 [92f02b0b-cd8e-4d49-957c-5ad0ee86da65]") {

@@ -68,10 +68,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer, con
 	fs.Var(listFlag{vals: &s.eventIDs, split: true}, "event-id", "only events with one of these `IDs` (comma-separated or repeated)")
 	fs.Var(listFlag{vals: &s.channels, split: true}, "channel", "only events of one of these `channels` (any case; a Sigma service name such as sysmon or security names its channels)")
 	fs.Var(listFlag{vals: &s.fields}, "field", "only events whose field NAME has a value matching VALUE as a whole, '*' a wildcard (`NAME=VALUE`); repeatable, all must hold")
-	f.register(fs, false)
-	if fs.Lookup("output") == nil { // hunt's output flags may come to define it
-		fs.StringVar(&f.out, "output", "", "same as -o `FILE`")
-	}
+	f.register(fs, searchUse)
 	paths, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -84,41 +81,32 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer, con
 	if err != nil {
 		return searchUsage(err)
 	}
-	// --from and --to come with hunt's flags; --last would need the newest
-	// event before the search starts.
-	if f.window.last != "" {
-		return usagef("give the window with --from and --to", "search takes no --last")
-	}
-	window, err := timewindow.Parse(timewindow.Flags{From: f.window.from, To: f.window.to})
-	if err != nil {
-		var te *timewindow.Error
-		if errors.As(err, &te) {
-			return usagef(te.Hint, "%v", te)
-		}
-		return err
-	}
+	// The window (--from, --to; search has no --last, which would need
+	// the newest event before the search starts) and the zone are
+	// hunt's.
 	format, cfg, err := f.prepare(paths)
 	if err != nil {
 		return err
 	}
 	// No rules: the search is the run's one matcher, and it applies the
 	// window itself.
+	window := cfg.Window
 	cfg.RulePaths, cfg.NoBundled, cfg.NoSigma, cfg.NoKQL = nil, true, true, true
 	cfg.Window = timewindow.Spec{}
 
-	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: f.outputOptions(format)}
+	wopts := f.outputOptions(format)
+	wopts.Location = cfg.Zone
+	out := &hitOutput{stdout: stdout, path: f.out, format: format, opts: wopts}
 	plan, res, tally, err := runSearchPlan(ctx, &f, cfg, searcher, window, stderr, hunt.NewSortingSink(out.WriteHit))
 	if err != nil {
 		out.abort()
 		return err
 	}
 	sum := buildSummary(plan, res)
-	sum.RulesLoaded = map[string]int{"search": 1}
-	notes := []string{"search: " + searcher.String()}
+	sum.Search = searcher.String()
 	if tally != nil {
-		notes = append(notes, tally.Report(0).Notes(nil)...)
+		sum.Notes = append(tally.Report(0).Notes(nil), sum.Notes...)
 	}
-	sum.Notes = append(notes, sum.Notes...)
 	if err := out.Close(sum); err != nil {
 		return err
 	}
@@ -129,7 +117,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer, con
 	if err := writeSummary(sw, &f, sum); err != nil {
 		return err
 	}
-	return f.exitStatus(stderr, sum)
+	return f.exitStatus(stderr, sum, sum.HitsTotal)
 }
 
 // options turns the search flags into search.Options; a bad value is a
@@ -205,7 +193,7 @@ func runSearchPlan(ctx context.Context, f *huntFlags, cfg app.Config, s *search.
 	var bar *progress
 	if !f.quiet {
 		bar = newProgress(stderr, plan.TotalBytes())
-		plan.Options.Progress = bar.set
+		plan.Options.OnProgress = bar.update
 	}
 	res, err := plan.Run(ctx)
 	bar.finish()

@@ -17,12 +17,19 @@ type timeFlags struct {
 	local          bool
 }
 
-// register adds the window flags, and with withZone the zone flags.
-func (t *timeFlags) register(fs *flag.FlagSet, withZone bool) {
-	fs.StringVar(&t.from, "from", "", "hunt only events at or after `TIME`: RFC 3339 with its offset (2024-05-01T08:00:00+02:00) or a date (2024-05-01, read in --timezone, else UTC)")
-	fs.StringVar(&t.to, "to", "", "hunt only events before `TIME` (exclusive), given as for --from")
-	fs.StringVar(&t.last, "last", "", "hunt only the `duration` (30m, 12h, 7d, 2w) up to --now, or else up to the newest event in the input")
-	if withZone {
+// register adds --from and --to; with last, --last (which counts back
+// from --now); with zone, --timezone and --local.
+func (t *timeFlags) register(fs *flag.FlagSet, last, zone bool) {
+	date := "a date (2024-05-01, UTC)"
+	if zone {
+		date = "a date (2024-05-01, read in --timezone, else UTC)"
+	}
+	fs.StringVar(&t.from, "from", "", "only events at or after `TIME`: RFC 3339 with its offset (2024-05-01T08:00:00+02:00) or "+date)
+	fs.StringVar(&t.to, "to", "", "only events before `TIME` (exclusive), given as for --from")
+	if last {
+		fs.StringVar(&t.last, "last", "", "only the `duration` (30m, 12h, 7d, 2w) up to --now, or else up to the newest event in the input")
+	}
+	if zone {
 		fs.StringVar(&t.timezone, "timezone", "", "write times in `zone`, an IANA name such as Europe/Berlin, with their offset (default UTC)")
 		fs.BoolVar(&t.local, "local", false, "write times in this machine's time zone, with their offset")
 	}

@@ -63,12 +63,26 @@ func evtxInput(f input.File, opts DiscoverOptions) hunt.Input {
 	}}
 }
 
+// jsonInput decodes a JSON file on disk in units of a few MB (pjson.Split),
+// so one large file keeps every worker busy. A JSON member of an archive,
+// or JSON transcoded from UTF-16, has no random access and is one unit:
+// spooling it to disk to split it would cost a full extra write and read
+// of the data before the first event, and gzip decompression is serial
+// anyway.
 func jsonInput(f input.File) hunt.Input {
 	return hunt.Input{Path: f.Path, Kind: "json", Size: max(f.Size, 0), Open: func() ([]parsers.Unit, func() error, error) {
 		c, err := f.Open()
 		if err != nil {
 			return nil, nil, err
 		}
-		return []parsers.Unit{pjson.NewUnit(c.Reader, f.Path, pjson.Options{})}, c.Close, nil
+		if c.ReaderAt == nil || c.Size <= 0 {
+			return []parsers.Unit{pjson.NewUnit(c.Reader, f.Path, pjson.Options{})}, c.Close, nil
+		}
+		split := pjson.Split(c.ReaderAt, c.Size, f.Path, pjson.Options{})
+		units := make([]parsers.Unit, len(split))
+		for i, u := range split {
+			units[i] = u
+		}
+		return units, c.Close, nil
 	}}
 }

@@ -40,6 +40,14 @@ type ValueLister interface {
 	Values(table, column string) ([]string, bool)
 }
 
+// TableNoter is an optional Catalog extension: TableNote returns what every
+// query that reads the named table must be told, or "". hunt/kql/schema
+// uses it for the tables no Windows event fills, which it serves empty:
+// such a query runs, and its warning says why it can find nothing there.
+type TableNoter interface {
+	TableNote(name string) string
+}
+
 // Naming says which names denote tables where the syntax alone does not
 // tell, by the naming conventions of a workspace. The language itself knows
 // none: in Microsoft Sentinel they are those of the ASIM parsers

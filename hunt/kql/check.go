@@ -215,6 +215,13 @@ func (s schemaOnly) Table(name string, _ []Arg) (*value.Table, bool) {
 
 func (s schemaOnly) Columns(name string) ([]value.Column, bool) { return s.cat.Columns(name) }
 
+func (s schemaOnly) TableNote(name string) string {
+	if n, ok := s.cat.(TableNoter); ok {
+		return n.TableNote(name)
+	}
+	return ""
+}
+
 func (s schemaOnly) Values(table, column string) ([]string, bool) {
 	if l, ok := s.cat.(ValueLister); ok {
 		return l.Values(table, column)

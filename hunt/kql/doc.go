@@ -44,7 +44,9 @@
 //
 // Unknown columns evaluate to null and are reported as warnings (an error
 // with Options.Strict); unknown tables are errors from Run and warnings
-// from Check.
+// from Check. A Catalog that implements TableNoter adds its own warning for
+// every query that reads a given table (hunt/kql/schema: a table with no
+// source in Windows event logs, always empty).
 //
 // Governance (govern.go): with Options.Memory a query draws on a memory
 // budget as its operators materialise rows, hash indexes and groups

@@ -438,6 +438,13 @@ func (r *run) catalogTable(p Pos, name string, args []Arg) *value.Table {
 		}
 		failWrap(p, ErrUnknownTable, "table %s", name)
 	}
+	if n, ok := r.cat.(TableNoter); ok {
+		// Once per query and table, where the query first reads it.
+		if msg := n.TableNote(name); msg != "" && !r.seen["note\x00"+msg] {
+			r.seen["note\x00"+msg] = true
+			r.warn(p, "%s", msg)
+		}
+	}
 	if lister, ok := r.cat.(ValueLister); ok {
 		for _, c := range t.Columns {
 			if c.Type != value.String {

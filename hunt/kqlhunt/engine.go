@@ -92,6 +92,12 @@ func New(defs []*rules.KQL, opts Options) (*Engine, []hunt.Skipped) {
 	e := &Engine{now: opts, results: map[*rules.KQL]*value.Table{}}
 	var failed []hunt.Skipped
 	seen := map[string]bool{}
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			e.tables = append(e.tables, t)
+		}
+	}
 	for _, d := range defs {
 		q, err := Parse(d)
 		if err != nil {
@@ -100,10 +106,16 @@ func New(defs []*rules.KQL, opts Options) (*Engine, []hunt.Skipped) {
 		}
 		e.rules = append(e.rules, &kqlRule{def: d, query: q, rule: d.Rule()})
 		for _, t := range q.Tables(schema.SentinelNaming{}) {
-			if !seen[t] {
-				seen[t] = true
-				e.tables = append(e.tables, t)
+			add(t)
+		}
+		if q.ReadsEveryTable() {
+			// A find without in(...) searches every table the events
+			// fill (schema.Catalog.TableNames): build them all, under
+			// the same limits as any table a query names.
+			for _, t := range schema.Default().DerivedTables() {
+				add(t)
 			}
+			e.notes = append(e.notes, fmt.Sprintf("%s (%s) reads every table (find without in): every table derived from the events is built", d.Name, d.Path))
 		}
 	}
 	if !opts.NoPushdown {

@@ -9,7 +9,6 @@ package output
 import (
 	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -31,15 +30,22 @@ const (
 	Table Format = "table"
 	CSV   Format = "csv"
 	JSONL Format = "jsonl"
+	// Timesketch and TimesketchCSV are timelines Timesketch imports as
+	// they are (timesketch.go).
+	Timesketch    Format = "timesketch"
+	TimesketchCSV Format = "timesketch-csv"
 )
+
+// formatList names the formats for error messages.
+const formatList = "table, csv, jsonl, timesketch or timesketch-csv"
 
 // ParseFormat validates a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
-	case Table, CSV, JSONL:
+	case Table, CSV, JSONL, Timesketch, TimesketchCSV:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want table, csv or jsonl)", s)
+	return "", fmt.Errorf("unknown format %q (want %s)", s, formatList)
 }
 
 // Writer writes hits in one format. WriteHit is called once per hit, in the
@@ -94,11 +100,13 @@ func NewWriter(w io.Writer, f Format, opts Options) (Writer, error) {
 	case CSV:
 		return &csvWriter{w: csv.NewWriter(w), raw: opts.CSVRaw, loc: loc}, nil
 	case JSONL:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		return &jsonlWriter{enc: enc, loc: loc}, nil
+		return newJSONLWriter(w, loc), nil
+	case Timesketch:
+		return newTimesketchWriter(w, loc), nil
+	case TimesketchCSV:
+		return &timesketchCSVWriter{w: csv.NewWriter(w), raw: opts.CSVRaw, loc: loc}, nil
 	}
-	return nil, fmt.Errorf("output: unknown format %q (want table, csv or jsonl)", string(f))
+	return nil, fmt.Errorf("output: unknown format %q (want %s)", string(f), formatList)
 }
 
 // TimeFormat is how timestamps are written: RFC 3339, in UTC unless
@@ -347,21 +355,8 @@ func FieldMap(ev *parsers.Event) map[string]any {
 	return m
 }
 
-// jsonlWriter writes one JSON object per hit per line.
-type jsonlWriter struct {
-	enc *json.Encoder
-	loc *time.Location
-}
-
-// WriteHit implements Writer.
-func (j *jsonlWriter) WriteHit(h *hunt.Hit) error {
-	return j.enc.Encode(jsonOf(h, j.loc))
-}
-
-// Close implements Writer; JSON Lines has nothing after the hits.
-func (j *jsonlWriter) Close(*Summary) error { return nil }
-
-// jsonOf is the JSONL shape of h.
+// jsonOf is the JSONL shape of h: the schema of a line, which
+// jsonlWriter appends by hand (see jsonl.go).
 func jsonOf(h *hunt.Hit, loc *time.Location) *jsonHit {
 	j := &jsonHit{
 		Time:       formatTime(h.Time, loc),
@@ -454,10 +449,15 @@ func (t *tableWriter) WriteHit(h *hunt.Hit) error {
 	return nil
 }
 
-// Close implements Writer: it writes the aligned table, or "No hits.".
-func (t *tableWriter) Close(*Summary) error {
+// Close implements Writer: it writes the aligned table, or "No hits."
+// ("No matches." after a search).
+func (t *tableWriter) Close(sum *Summary) error {
 	if len(t.rows) == 0 {
-		_, err := fmt.Fprintln(t.w, "No hits.")
+		none := "No hits."
+		if sum != nil && sum.Search != "" {
+			none = "No matches."
+		}
+		_, err := fmt.Fprintln(t.w, none)
 		return err
 	}
 	widths := t.widths()

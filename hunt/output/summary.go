@@ -82,6 +82,11 @@ type Summary struct {
 	FieldWarnings     int   `json:"field_warnings,omitempty"`
 	FieldWarningRules int   `json:"field_warning_rules,omitempty"`
 	DurationMS        int64 `json:"duration_ms"`
+	// Search is what a search (not a hunt) looked for, as in
+	// `all of "mimikatz" (case-insensitive)`. When set, the text summary
+	// names it and counts the matching events (HitsTotal) in place of
+	// the rules and their hits.
+	Search string `json:"search,omitempty"`
 }
 
 // ExclusionCount is how many hits one tuning exclusion suppressed.
@@ -203,11 +208,17 @@ const maxListed = 20
 // per level, the rules with hits by level then count, the hits per
 // computer, then every input and rule left out with its reason, the
 // damaged units, notes and warnings. perFile adds a line per input file.
+// A search's summary (Search set) names what it looked for and counts the
+// matching events, per computer, in place of the rules and hits.
 func (s *Summary) WriteText(w io.Writer, perFile bool) {
 	t := s.Totals
 	fmt.Fprintf(w, "\nSummary\n")
 	if s.Interrupted {
-		fmt.Fprintf(w, "  INTERRUPTED:       the run was stopped; %d of %d files were not read to their end; the hits are those found so far\n", s.UnfinishedFiles(), s.Files)
+		found := "hits"
+		if s.Search != "" {
+			found = "matches"
+		}
+		fmt.Fprintf(w, "  INTERRUPTED:       the run was stopped; %d of %d files were not read to their end; the %s are those found so far\n", s.UnfinishedFiles(), s.Files, found)
 	}
 	fmt.Fprintf(w, "  files read:        %d (%d could not be read)\n", s.Files, s.FileErrors)
 	if len(s.Skipped) > 0 {
@@ -218,6 +229,37 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 	if t.NoTime > 0 {
 		fmt.Fprintf(w, "  without timestamp: %d events\n", t.NoTime)
 	}
+	if s.Search != "" {
+		s.writeMatches(w)
+	} else {
+		s.writeHits(w)
+	}
+	s.writeLeftOut(w)
+	fmt.Fprintln(w)
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	for _, n := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", n)
+	}
+	if s.FieldWarnings > 0 {
+		fmt.Fprintf(w, "  field warnings:    %d in %d rules that name fields some of their event sources lack; run \"loghunt rules check\" on the same rules to list them\n", s.FieldWarnings, s.FieldWarningRules)
+	}
+	fmt.Fprintf(w, "  time:              %s\n", (time.Duration(s.DurationMS) * time.Millisecond).String())
+	if perFile {
+		fmt.Fprintf(w, "\nPer file (records parsed / recovered / failed / bad chunks):\n")
+		for _, f := range s.PerFile {
+			mark := ""
+			if f.Unfinished {
+				mark = "  (not read to the end: interrupted)"
+			}
+			fmt.Fprintf(w, "  %8d %6d %6d %4d  %s%s\n", f.Records, f.Recovered, f.Failed, f.BadChunks, f.Path, mark)
+		}
+	}
+}
+
+// writeHits writes the rules, the hits and the tuning of a hunt.
+func (s *Summary) writeHits(w io.Writer) {
 	var engines []string
 	for k := range s.RulesLoaded {
 		engines = append(engines, k)
@@ -267,26 +309,17 @@ func (s *Summary) WriteText(w io.Writer, perFile bool) {
 			fmt.Fprintf(w, "  %6d  %s\n", c.Hits, terminalSafe(orNone(c.Computer, "(no computer: KQL rows not tied to an event)")))
 		}
 	}
-	s.writeLeftOut(w)
-	fmt.Fprintln(w)
-	for _, n := range s.Notes {
-		fmt.Fprintf(w, "  note: %s\n", n)
-	}
-	for _, n := range s.Warnings {
-		fmt.Fprintf(w, "  warning: %s\n", n)
-	}
-	if s.FieldWarnings > 0 {
-		fmt.Fprintf(w, "  field warnings:    %d in %d rules that name fields some of their event sources lack; run \"loghunt rules check\" on the same rules to list them\n", s.FieldWarnings, s.FieldWarningRules)
-	}
-	fmt.Fprintf(w, "  time:              %s\n", (time.Duration(s.DurationMS) * time.Millisecond).String())
-	if perFile {
-		fmt.Fprintf(w, "\nPer file (records parsed / recovered / failed / bad chunks):\n")
-		for _, f := range s.PerFile {
-			mark := ""
-			if f.Unfinished {
-				mark = "  (not read to the end: interrupted)"
-			}
-			fmt.Fprintf(w, "  %8d %6d %6d %4d  %s%s\n", f.Records, f.Recovered, f.Failed, f.BadChunks, f.Path, mark)
+}
+
+// writeMatches writes what a search looked for and the events it found,
+// per computer.
+func (s *Summary) writeMatches(w io.Writer) {
+	fmt.Fprintf(w, "  search:            %s\n", terminalSafe(s.Search))
+	fmt.Fprintf(w, "  matches:           %d\n", s.HitsTotal)
+	if s.HitsTotal > 0 {
+		fmt.Fprintf(w, "\nMatches per computer\n")
+		for _, c := range s.HitsPerComputer {
+			fmt.Fprintf(w, "  %6d  %s\n", c.Hits, terminalSafe(orNone(c.Computer, "(no computer)")))
 		}
 	}
 }

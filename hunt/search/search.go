@@ -165,12 +165,20 @@ func (s *Searcher) Match(ev *parsers.Event, emit func(*hunt.Rule, []hunt.Matched
 	if !s.passes(ev) {
 		return
 	}
+	// Decide, stopping at the first term that settles it; the terms
+	// found on the way are kept, so that a match looks only for the
+	// terms after those (each is found once: an expression with no
+	// selective literal costs most of a search).
+	var matched []hunt.Matched
+	decided := 0 // s.terms[:decided] were looked for
 	if len(s.terms) > 0 {
-		// First decide, stopping at the first term that settles it, and
-		// only for a match say which value held each term.
 		settled := false
 		for i := range s.terms {
-			_, _, ok := s.terms[i].find(ev)
+			name, value, ok := s.terms[i].find(ev)
+			decided = i + 1
+			if ok {
+				matched = append(matched, hunt.Matched{Search: s.terms[i].label, Field: name, Value: value})
+			}
 			if ok == s.opts.Any {
 				settled = true
 				break
@@ -180,8 +188,8 @@ func (s *Searcher) Match(ev *parsers.Event, emit func(*hunt.Rule, []hunt.Matched
 			return
 		}
 	}
-	var matched []hunt.Matched
-	for i := range s.terms {
+	// The event matches: say which value held each term.
+	for i := decided; i < len(s.terms); i++ {
 		if name, value, ok := s.terms[i].find(ev); ok {
 			matched = append(matched, hunt.Matched{Search: s.terms[i].label, Field: name, Value: value})
 		}

@@ -3,6 +3,7 @@ package sigma
 import (
 	"bytes"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,13 +141,47 @@ const defender1116JSON = `{"EventTime":"2024-05-01 10:10:00","Hostname":"WS01.co
 	`"Source Name":"AMSI","Process Name":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",` +
 	`"Detection User":"CORP\\alice","Path":"amsi:_\\Device\\HarddiskVolume3\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"}`
 
-// defenderRules are the SigmaHQ rules a Defender 1116 AMSI detection
-// fires: SourceName is AMSI. (The antivirus category's rules, which read
-// Signature from ThreatName, name no product, so they are not routed to
-// Windows channels.)
-var defenderRules = []string{"windows/builtin/windefend/win_defender_malware_detected_amsi_source.yml"}
+// defenderRules are the SigmaHQ rules a Defender 1116 AMSI detection of
+// Mimikatz fires: the windefend rule for SourceName AMSI, and the antivirus
+// category's hacktool rule, which names no product and reads Signature
+// from ThreatName (routed to Defender's detection events, logsources.yml).
+var defenderRules = []string{"windows/builtin/windefend/win_defender_malware_detected_amsi_source.yml",
+	"category/antivirus/av_hacktool.yml"}
 
-var defenderRuleIDs = []string{"ea9bf0fa-edec-4fb8-8b78-b119f2528186"}
+var defenderRuleIDs = []string{"ea9bf0fa-edec-4fb8-8b78-b119f2528186", "fa0c05b6-8ad3-468d-8231-c1cbccb64fba"}
+
+// TestAntivirusRouting: SigmaHQ's antivirus rules (no product) match
+// Defender's detection events 1006, 1015, 1116 and 1117, and no other
+// event that carries a ThreatName: not Defender's 1013 (detection history
+// deleted) nor an event of another channel.
+func TestAntivirusRouting(t *testing.T) {
+	rs := fidelityRules(t, "category/antivirus/av_hacktool.yml")
+	const hacktool = "fa0c05b6-8ad3-468d-8231-c1cbccb64fba"
+	doc := func(channel string, id int, threat string) string {
+		return `{"EventTime":"2024-05-01 10:10:00","Hostname":"WS01","SourceName":"Microsoft-Windows-Windows Defender","Channel":"` + channel +
+			`","EventID":` + strconv.Itoa(id) + `,"Threat Name":"` + threat + `","Path":"file:_C:\\Temp\\x.exe"}`
+	}
+	defender := "Microsoft-Windows-Windows Defender/Operational"
+	for _, tt := range []struct {
+		channel string
+		id      int
+		threat  string
+		fires   bool
+	}{
+		{defender, 1006, "HackTool:Win32/Mimikatz.D", true},
+		{defender, 1015, "Behavior:Win32/Mimikatz.A", true},
+		{defender, 1116, "HackTool:Win32/Mimikatz.D", true},
+		{defender, 1117, "HackTool:Win32/Mimikatz.D", true},
+		{defender, 1116, "Trojan:Win32/Wacatac.B!ml", false},
+		{defender, 1013, "HackTool:Win32/Mimikatz.D", false},
+		{"Application", 1116, "HackTool:Win32/Mimikatz.D", false},
+	} {
+		_, ids := jsonHits(t, rs, doc(tt.channel, tt.id, tt.threat))
+		if hasID(ids, hacktool) != tt.fires {
+			t.Errorf("%s %d %q: fired %v, want %v", tt.channel, tt.id, tt.threat, !tt.fires, tt.fires)
+		}
+	}
+}
 
 func TestDefenderSpacedNamesJSON(t *testing.T) {
 	rs := fidelityRules(t, defenderRules...)

@@ -19,7 +19,11 @@ type routeSpec struct {
 	EventIDs []uint32            `yaml:"event_ids"`
 	Where    map[string][]string `yaml:"where"`
 	Mapping  string              `yaml:"mapping"`
-	Channels []string            `yaml:"-"`
+	// AnyProduct routes rules that name the category but no product
+	// here too: SigmaHQ's antivirus rules name none, since the product is
+	// whichever antivirus wrote the event.
+	AnyProduct bool     `yaml:"any_product"`
+	Channels   []string `yaml:"-"`
 }
 
 // maxMappedSources bounds the source fields of one mapped field (4688's
@@ -108,6 +112,19 @@ func (t *routingTable) resolve(ls Logsource) ([]route, routeKind, string) {
 	product := strings.ToLower(ls.Product)
 	cat := strings.ToLower(ls.Category)
 	svc := strings.ToLower(ls.Service)
+	if product == "" && cat != "" && svc == "" {
+		// A category that is no product's own (antivirus): the routes
+		// that take rules naming no product.
+		var open []routeSpec
+		for _, s := range t.Categories[cat] {
+			if s.AnyProduct {
+				open = append(open, s)
+			}
+		}
+		if len(open) > 0 {
+			return expand(open), routed, ""
+		}
+	}
 	if product != "windows" {
 		if product == "" && cat == "" && svc == "" {
 			return nil, unroutedSrc, "the logsource is empty"

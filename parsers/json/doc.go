@@ -2,7 +2,12 @@
 // parsers.Event values.
 //
 // Use NewUnit for each file and call Decode once: it streams the input,
-// one document at a time, with memory bounded by Options.MaxDocument.
+// one document at a time, with memory bounded by Options.MaxDocument. For a
+// file with random access, Split cuts it into units of about
+// Options.UnitSize at line boundaries where the decoder is provably between
+// documents (JSON Lines, and documents one after another); the units decode
+// concurrently and together give exactly what NewUnit gives for the whole
+// file, line numbers and reports included.
 //
 // # Framing
 //
@@ -14,7 +19,9 @@
 // byte's offset in the input. A malformed document is reported as a non-final
 // *parsers.ParseError (with its first line and byte offset) and counted in
 // Stats.Failed; decoding resumes at the next line that opens a document at
-// the same or a lower indentation (for JSON Lines: the next line).
+// the same or a lower indentation (for JSON Lines: the next line). A
+// document larger than Options.MaxDocument is reported (ErrTooLarge) and
+// skipped the same way.
 //
 // # Shapes
 //

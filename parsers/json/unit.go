@@ -39,8 +39,10 @@ var (
 type Options struct {
 	// MaxDocument bounds the size in bytes of one document: one line of
 	// JSON Lines, one element of a top-level array, or one top-level
-	// value. A larger document is reported (ErrTooLarge) and skipped while
-	// streaming over it, so memory stays near MaxDocument. Zero means
+	// value. A larger document is reported (ErrTooLarge) and skipped as a
+	// malformed one is (to the next line that opens a document at the same
+	// or a lower indentation), streaming over it, so memory stays near
+	// MaxDocument. Zero means
 	// DefaultMaxDocument; values above 1 GiB are lowered to 1 GiB.
 	MaxDocument int
 	// MaxDepth bounds how deeply objects and arrays may nest in one
@@ -52,6 +54,10 @@ type Options struct {
 	// the document itself (about 32 bytes a value). A document with more
 	// is reported (ErrTooLarge) and skipped. Zero means DefaultMaxValues.
 	MaxValues int
+	// UnitSize is the size in bytes of the units Split cuts a file into
+	// (each unit ends at the first safe line boundary from there on). Zero
+	// means DefaultUnitSize. NewUnit ignores it.
+	UnitSize int
 }
 
 func (o Options) withDefaults() Options {
@@ -67,10 +73,14 @@ func (o Options) withDefaults() Options {
 	if o.MaxValues <= 0 {
 		o.MaxValues = DefaultMaxValues
 	}
+	if o.UnitSize <= 0 {
+		o.UnitSize = DefaultUnitSize
+	}
 	return o
 }
 
-// Unit decodes one JSON log file. It implements parsers.Unit.
+// Unit decodes one JSON log file (NewUnit), or one part of it (Split). It
+// implements parsers.Unit.
 //
 // Decode may be called once; a second call returns an error. A Unit reads
 // its io.Reader sequentially and never closes it.
@@ -78,6 +88,16 @@ type Unit struct {
 	r    io.Reader
 	path string
 	opts Options
+
+	// Set for a unit of a Split file: its index, the input offset where
+	// its region ends (the next unit's start; 0: the end of input), and
+	// its top-level array state (arrUnknown until read or set; see split.go).
+	split *splitFile
+	idx   int
+	limit int64
+	arr   int8
+	start int8 // the array state at the region's start, once known
+	dry   bool // only follow the framing: no events, no reports
 
 	buf       []byte
 	pos, end  int   // unread input is buf[pos:end]
@@ -99,12 +119,25 @@ var _ parsers.Unit = (*Unit)(nil)
 // in each Event's Source and in errors; it is not opened.
 func NewUnit(r io.Reader, path string, opts Options) *Unit {
 	opts = opts.withDefaults()
-	u := &Unit{r: r, path: path, opts: opts, line: 1}
+	u := &Unit{r: r, path: path, opts: opts, line: 1, arr: arrFalse, start: arrFalse}
 	u.sc.maxDepth = opts.MaxDepth
 	u.sc.maxValues = opts.MaxValues
 	u.m.sc = &u.sc
-	u.m.names = make(map[string]string)
 	return u
+}
+
+// Size is the number of input bytes the unit covers: its region of a Split
+// file, or 0 (unknown) for a unit of NewUnit, which reads to the end of its
+// reader. The engine weighs progress by it.
+func (u *Unit) Size() int64 {
+	if u.split == nil {
+		return 0
+	}
+	end := u.limit
+	if end == 0 {
+		end = u.split.size
+	}
+	return end - u.split.starts[u.idx]
 }
 
 // Decode reads the whole input, calling emit for each event in input
@@ -121,19 +154,66 @@ func (u *Unit) Decode(emit parsers.EmitFunc, report parsers.ReportFunc) (parsers
 	if report == nil {
 		report = func(*parsers.ParseError) {}
 	}
+	if u.m.names == nil {
+		u.m.names = make(map[string]string)
+	}
+	if u.split != nil && !u.dry {
+		line, err := u.split.startLine(u.idx)
+		if err != nil {
+			return u.stats, err
+		}
+		u.line = line
+	}
 	err := u.run(emit, report)
+	if err == nil && u.split != nil && !u.dry {
+		u.split.finished(u.idx, u.start, u.arr)
+	}
 	return u.stats, err
 }
 
+// Top-level array states: a unit of a Split file may start without
+// knowing whether it is inside a top-level array (see split.go).
+const (
+	arrFalse   int8 = 0
+	arrTrue    int8 = 1
+	arrUnknown int8 = -1
+)
+
+// inArray returns whether the framing is inside a top-level array, asking
+// the split file for the unit's start state the first time it matters.
+func (u *Unit) inArray() (bool, error) {
+	if u.arr == arrUnknown {
+		in, err := u.split.startInArray(u.idx)
+		if err != nil {
+			return false, err
+		}
+		u.arr = boolState(in)
+		u.start = u.arr
+	}
+	return u.arr == arrTrue, nil
+}
+
+func boolState(b bool) int8 {
+	if b {
+		return arrTrue
+	}
+	return arrFalse
+}
+
 func (u *Unit) run(emit parsers.EmitFunc, report parsers.ReportFunc) error {
-	inArray := false
-	first := true
+	// Only the start of the input can hold a byte order mark.
+	first := u.base == 0
 	for {
 		c, ok, err := u.skipSpace()
 		if err != nil {
 			return err
 		}
 		if !ok {
+			return nil
+		}
+		if u.limit > 0 && u.base+int64(u.pos) >= u.limit {
+			// The next unit's region: Split chose it where the framing
+			// is between documents, whatever came before.
 			return nil
 		}
 		if first {
@@ -145,19 +225,26 @@ func (u *Unit) run(emit parsers.EmitFunc, report parsers.ReportFunc) error {
 				continue
 			}
 		}
-		switch {
-		case c == '[' && !inArray:
-			u.advance(1)
-			inArray = true
-			continue
-		case c == ']' && inArray:
-			u.advance(1)
-			inArray = false
-			continue
-		case c == ',' && inArray:
-			u.advance(1)
-			continue
-		case c == 0x1E: // RFC 7464 record separator
+		switch c {
+		case '[', ']', ',':
+			inArray, err := u.inArray()
+			if err != nil {
+				return err
+			}
+			switch {
+			case c == '[' && !inArray:
+				u.advance(1)
+				u.arr = arrTrue
+				continue
+			case c == ']' && inArray:
+				u.advance(1)
+				u.arr = arrFalse
+				continue
+			case c == ',' && inArray:
+				u.advance(1)
+				continue
+			}
+		case 0x1E: // RFC 7464 record separator
 			u.advance(1)
 			continue
 		}
@@ -166,7 +253,7 @@ func (u *Unit) run(emit parsers.EmitFunc, report parsers.ReportFunc) error {
 			return err
 		}
 		if resynced == '[' {
-			inArray = false
+			u.arr = arrFalse
 		}
 	}
 }
@@ -186,10 +273,15 @@ func (u *Unit) document(emit parsers.EmitFunc, report parsers.ReportFunc) (byte,
 		root, n, err := u.sc.parse()
 		if err == errNeedMore {
 			if end-u.pos >= u.opts.MaxDocument {
+				// Skipped as a malformed document is, not by its
+				// structure: then what follows a too-large document does
+				// not depend on how far back it started, and Split can
+				// find where the framing is between documents by looking
+				// at two lines.
 				u.stats.Failed++
 				report(&parsers.ParseError{File: u.path, Offset: docOff, Line: docLine, Unit: "document",
 					Err: fmt.Errorf("%w: more than %d bytes", ErrTooLarge, u.opts.MaxDocument)})
-				return 0, u.skipValue()
+				return u.resync(docCol)
 			}
 			if err := u.fill(); err != nil {
 				return 0, err
@@ -209,6 +301,10 @@ func (u *Unit) document(emit parsers.EmitFunc, report parsers.ReportFunc) (byte,
 		if u.sc.nodes[root].kind != kObj {
 			u.stats.Failed++
 			report(&parsers.ParseError{File: u.path, Offset: docOff, Line: docLine, Unit: "document", Err: ErrNotObject})
+			u.advance(n)
+			return 0, nil
+		}
+		if u.dry {
 			u.advance(n)
 			return 0, nil
 		}
@@ -377,58 +473,5 @@ func (u *Unit) resync(col int64) (byte, error) {
 		if err := u.skipLine(); err != nil {
 			return 0, err
 		}
-	}
-}
-
-// skipValue streams over one JSON value too large to buffer, tracking only
-// string and nesting state. A value that is not an object, array or string
-// is skipped to the end of its line.
-func (u *Unit) skipValue() error {
-	c, ok, err := u.peek()
-	if err != nil || !ok {
-		return err
-	}
-	if c != '{' && c != '[' && c != '"' {
-		return u.skipLine()
-	}
-	depth := 0
-	inStr, esc := false, false
-	for {
-		if u.pos == u.end {
-			if err := u.fill(); err != nil {
-				return err
-			}
-			if u.pos == u.end {
-				return nil
-			}
-		}
-		chunk := u.buf[u.pos:u.end]
-		for i, c := range chunk {
-			switch {
-			case esc:
-				esc = false
-			case inStr:
-				if c == '\\' {
-					esc = true
-				} else if c == '"' {
-					inStr = false
-					if depth == 0 {
-						u.advance(i + 1)
-						return nil
-					}
-				}
-			case c == '"':
-				inStr = true
-			case c == '{' || c == '[':
-				depth++
-			case c == '}' || c == ']':
-				depth--
-				if depth <= 0 {
-					u.advance(i + 1)
-					return nil
-				}
-			}
-		}
-		u.advance(len(chunk))
 	}
 }

@@ -75,7 +75,7 @@ var Channels = []Channel{
 	{Name: "Microsoft-Windows-Diagnosis-Scripted/Operational", Services: []string{"diagnosis-scripted"}, Restore: true},
 	{Name: "Microsoft-Windows-DNS-Client/Operational", Services: []string{"dns-client"}, Restore: true},
 	{Name: "DNS Server", Services: []string{"dns-server"}},
-	{Name: "Microsoft-Windows-DNSServer/Analytical", Services: []string{"dns-server-analytic"}, Restore: true},
+	{Name: DNSServerAnalytic, Services: []string{"dns-server-analytic"}, Restore: true},
 	{Name: "Microsoft-Windows-DriverFrameworks-UserMode/Operational", Services: []string{"driver-framework"}, Restore: true},
 	{Name: "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall", Services: []string{"firewall-as"}, Restore: true},
 	{Name: "Microsoft-Windows-Hyper-V-Worker", Services: []string{"hyper-v-worker"}},

@@ -61,7 +61,7 @@ type Builder struct {
 	s *Schema
 
 	dpe, dne, dfe, dre, dil, sec, evt, imp, imn, imf, imr *tableRows
-	dle, dev, dinf, ile                                   *tableRows
+	dle, dev, dinf, ile, iqe, dfci                        *tableRows
 	all                                                   []*tableRows
 
 	// procs indexes Sysmon event 1 by ProcessGuid for the Initiating* and
@@ -243,6 +243,10 @@ func (b *Builder) slot(name string) **tableRows {
 		return &b.dinf
 	case "IdentityLogonEvents":
 		return &b.ile
+	case "IdentityQueryEvents":
+		return &b.iqe
+	case "DeviceFileCertificateInfo":
+		return &b.dfci
 	}
 	return nil
 }
@@ -354,6 +358,9 @@ func (b *Builder) Add(ev *parsers.Event) {
 		b.addSecurity(&v, id)
 	default:
 		b.addOther(&v, id)
+		if b.iqe != nil {
+			b.addIdentityQuery(&v, id)
+		}
 		if b.evt != nil {
 			b.addEvent(&v, id)
 		}
@@ -394,6 +401,13 @@ func (b *Builder) addSysmon(v *view, id uint32) {
 	case 7:
 		if b.dil != nil {
 			b.dilSysmon(v, id)
+		}
+		if b.dfci != nil {
+			b.dfciSysmon(v)
+		}
+	case 6:
+		if b.dfci != nil {
+			b.dfciSysmon(v)
 		}
 	case 2, 11, 15, 23, 26:
 		if b.dfe != nil {
@@ -454,6 +468,10 @@ func (b *Builder) addSecurity(v *view, id uint32) {
 	case deviceEventSecurity(id):
 		if b.dev != nil {
 			b.devSecurity(v, id)
+		}
+	case id == 4661:
+		if b.iqe != nil {
+			b.iqeSAMR(v)
 		}
 	}
 	if b.sec != nil {

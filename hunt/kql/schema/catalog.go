@@ -194,6 +194,10 @@ func (c *Catalog) Open(name string, args []Arg) (*value.Table, []string, error) 
 	}
 	var warns []string
 	t := c.tables[info.Name]
+	if t == nil && info.NoSource {
+		// Always empty; TableNote tells the query.
+		t = &value.Table{Name: info.Name, Columns: info.ValueColumns()}
+	}
 	if t == nil {
 		warns = append(warns, fmt.Sprintf("table %s was not collected from the events (not among the tables the builder was asked for); it is empty", name))
 		t = &value.Table{Name: info.Name, Columns: info.ValueColumns()}

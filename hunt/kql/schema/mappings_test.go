@@ -55,7 +55,7 @@ func TestMappingsDocumented(t *testing.T) {
 			timed[f[0]] = true
 		}
 	}
-	for _, tbl := range []string{"DeviceLogonEvents", "DeviceEvents", "DeviceInfo", "IdentityLogonEvents"} {
+	for _, tbl := range []string{"DeviceLogonEvents", "DeviceEvents", "DeviceInfo", "IdentityLogonEvents", "IdentityQueryEvents", "DeviceFileCertificateInfo"} {
 		if !timed[tbl] {
 			t.Errorf("mappings.tsv: %s has no Timestamp row", tbl)
 		}

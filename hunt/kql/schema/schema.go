@@ -5,7 +5,9 @@
 // Entry points:
 //   - Default returns the embedded table descriptions (columns.tsv): every
 //     column with its KQL type and its allowed values when the schema
-//     enumerates them.
+//     enumerates them; and those of the tables no Windows event fills
+//     (nosource.tsv: EmailEvents, SigninLogs, ...), served empty, with a
+//     note for every query that reads one (Catalog.TableNote).
 //   - NewBuilder collects rows for the tables a query set references. Feed
 //     it every event with Add, then call Finish once for a Catalog.
 //   - Catalog.Table hands the evaluator a table by name, applying the
@@ -26,6 +28,12 @@ import (
 
 //go:embed columns.tsv
 var columnsTSV string
+
+// nosourceTSV describes the tables no Windows event fills (EmailEvents,
+// SigninLogs, ...), in the columns.tsv format.
+//
+//go:embed nosource.tsv
+var nosourceTSV string
 
 // ColumnInfo describes one column of an emulated table.
 type ColumnInfo struct {
@@ -54,6 +62,10 @@ type TableInfo struct {
 	// plain table.
 	Params  []Param
 	Columns []ColumnInfo
+	// NoSource marks a table that no Windows event fills (nosource.tsv):
+	// it is always empty offline, and Catalog.TableNote says so to every
+	// query that reads it.
+	NoSource bool
 
 	index map[string]int
 }
@@ -135,43 +147,18 @@ var tableAliases = map[string]struct {
 // lines, a header line, then one tab-separated line per column: table,
 // column, type, values (| separated).
 func Parse(text string) (*Schema, error) {
+	return parseFiles(text, "")
+}
+
+// parseFiles reads the tables of columns (in the columns.tsv format) and
+// those of noSource, whose tables are marked NoSource.
+func parseFiles(columns, noSource string) (*Schema, error) {
 	s := &Schema{byName: map[string]*TableInfo{}}
-	header := true
-	for n, line := range strings.Split(text, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if header {
-			header = false
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 4 {
-			return nil, fmt.Errorf("columns line %d: %d fields, want 4", n+1, len(f))
-		}
-		typ, ok := value.ParseType(f[2])
-		if !ok {
-			return nil, fmt.Errorf("columns line %d: unknown type %q", n+1, f[2])
-		}
-		t := s.byName[f[0]]
-		if t == nil {
-			t = &TableInfo{Name: f[0], index: map[string]int{}}
-			if a, ok := tableAliases[f[0]]; ok {
-				t.Aliases, t.Params = a.aliases, a.params
-			}
-			s.tables = append(s.tables, t)
-			s.byName[t.Name] = t
-		}
-		if _, dup := t.index[f[1]]; dup {
-			return nil, fmt.Errorf("columns line %d: duplicate column %s.%s", n+1, f[0], f[1])
-		}
-		c := ColumnInfo{Column: value.Column{Name: f[1], Type: typ}}
-		if f[3] != "" {
-			c.Values = strings.Split(f[3], "|")
-		}
-		t.index[c.Name] = len(t.Columns)
-		t.Columns = append(t.Columns, c)
+	if err := s.parse(columns, false); err != nil {
+		return nil, err
+	}
+	if err := s.parse(noSource, true); err != nil {
+		return nil, err
 	}
 	for _, t := range s.tables {
 		for _, a := range t.Aliases {
@@ -184,7 +171,51 @@ func Parse(text string) (*Schema, error) {
 	return s, nil
 }
 
-var defaultSchema = sync.OnceValues(func() (*Schema, error) { return Parse(columnsTSV) })
+func (s *Schema) parse(text string, noSource bool) error {
+	header := true
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if header {
+			header = false
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			return fmt.Errorf("columns line %d: %d fields, want 4", n+1, len(f))
+		}
+		typ, ok := value.ParseType(f[2])
+		if !ok {
+			return fmt.Errorf("columns line %d: unknown type %q", n+1, f[2])
+		}
+		t := s.byName[f[0]]
+		if t != nil && t.NoSource != noSource {
+			return fmt.Errorf("columns line %d: table %s is in both data files", n+1, f[0])
+		}
+		if t == nil {
+			t = &TableInfo{Name: f[0], index: map[string]int{}, NoSource: noSource}
+			if a, ok := tableAliases[f[0]]; ok {
+				t.Aliases, t.Params = a.aliases, a.params
+			}
+			s.tables = append(s.tables, t)
+			s.byName[t.Name] = t
+		}
+		if _, dup := t.index[f[1]]; dup {
+			return fmt.Errorf("columns line %d: duplicate column %s.%s", n+1, f[0], f[1])
+		}
+		c := ColumnInfo{Column: value.Column{Name: f[1], Type: typ}}
+		if f[3] != "" {
+			c.Values = strings.Split(f[3], "|")
+		}
+		t.index[c.Name] = len(t.Columns)
+		t.Columns = append(t.Columns, c)
+	}
+	return nil
+}
+
+var defaultSchema = sync.OnceValues(func() (*Schema, error) { return parseFiles(columnsTSV, nosourceTSV) })
 
 // Default returns the embedded schema. The data file is part of the build and
 // tested, so a parse failure is a build defect: Default panics on it.

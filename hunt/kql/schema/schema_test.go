@@ -80,7 +80,21 @@ func TestDefaultSchema(t *testing.T) {
 	s := Default()
 	want := []string{"DeviceProcessEvents", "DeviceNetworkEvents", "DeviceFileEvents", "DeviceRegistryEvents",
 		"DeviceImageLoadEvents", "SecurityEvent", "Event", "imProcessCreate", "imNetworkSession", "imFileEvent", "imRegistry",
-		"DeviceLogonEvents", "DeviceEvents", "DeviceInfo", "IdentityLogonEvents"}
+		"DeviceLogonEvents", "DeviceEvents", "DeviceInfo", "IdentityLogonEvents", "IdentityQueryEvents", "DeviceFileCertificateInfo"}
+	// The tables no Windows event fills (nosource.tsv): known, no converter.
+	noSource := []string{"EmailEvents", "EmailAttachmentInfo", "EmailUrlInfo", "EmailPostDeliveryEvents",
+		"AADSignInEventsBeta", "AlertInfo", "AlertEvidence", "SigninLogs", "AuditLogs", "ThreatIntelligenceIndicator",
+		"SecurityAlert", "Syslog", "CommonSecurityLog"}
+	for _, name := range noSource {
+		info, ok := s.Lookup(name)
+		if !ok || !info.NoSource {
+			t.Errorf("table %s: known %v, NoSource %v", name, ok, ok && info.NoSource)
+			continue
+		}
+		if b := NewBuilder(Options{Tables: []string{name}}); b.slot(info.Name) != nil {
+			t.Errorf("table %s has no source but a converter", name)
+		}
+	}
 	for _, name := range want {
 		info, ok := s.Lookup(name)
 		if !ok {
@@ -92,8 +106,11 @@ func TestDefaultSchema(t *testing.T) {
 			t.Errorf("table %s has no converter", name)
 		}
 	}
-	if len(s.Tables()) != len(want) {
-		t.Errorf("%d tables, want %d", len(s.Tables()), len(want))
+	if len(s.Tables()) != len(want)+len(noSource) {
+		t.Errorf("%d tables, want %d", len(s.Tables()), len(want)+len(noSource))
+	}
+	if got := s.DerivedTables(); len(got) != len(want)-4 { // less the four ASIM tables
+		t.Errorf("DerivedTables() = %v", got)
 	}
 	for alias, canon := range map[string]string{
 		"imProcessCreation": "imProcessCreate", "_Im_ProcessCreate": "imProcessCreate", "_Im_NetworkSession": "imNetworkSession",
