@@ -26,7 +26,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/loghunt/loghunt/hunt/kql"
@@ -80,7 +79,7 @@ func main() {
 	go func() {
 		time.Sleep(*after)
 		sent = time.Now()
-		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+		interrupt()
 	}()
 	q, _ := kql.Parse(join + "| summarize count() by RemoteIP, RemoteIP1")
 	start := time.Now()
@@ -123,12 +122,4 @@ func table(n int) *value.Table {
 		t.Rows = append(t.Rows, row)
 	}
 	return t
-}
-
-func rss() string {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return "?"
-	}
-	return fmt.Sprintf("%d MiB", ru.Maxrss>>10)
 }
