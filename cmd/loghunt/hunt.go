@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/app"
+	"github.com/loghunt/loghunt/hunt/kqlhunt"
 	"github.com/loghunt/loghunt/hunt/output"
 	"github.com/loghunt/loghunt/hunt/rules"
 	"github.com/loghunt/loghunt/parsers/input"
@@ -72,6 +74,8 @@ type huntFlags struct {
 
 	reports   reportFlags // --html, --navigator (issue 14)
 	maxMemory memoryFlag  // --max-memory: the hits' sorter, KQL and correlations
+
+	kqlTimeout time.Duration
 }
 
 // flagUse names the groups of shared flags a command takes beyond those
@@ -125,6 +129,7 @@ func (f *huntFlags) register(fs *flag.FlagSet, use flagUse) {
 	fs.BoolVar(&f.carve, "carve", false, "also recover deleted EVTX records from slack and unallocated chunk space")
 	if use.clock {
 		fs.StringVar(&f.now, "now", "", "pin KQL now(), and the end of --last, to an RFC 3339 `time`, or 'wallclock' (default: the newest event's time)")
+		fs.DurationVar(&f.kqlTimeout, "kql-timeout", kqlhunt.DefaultTimeout, "stop a KQL query that runs longer than `DURATION` (e.g. 30s, 10m; 0: no limit); the rule fails, the run goes on")
 	}
 	f.window.register(fs, use.clock, use.zone)
 	f.registerMemory(fs)
@@ -438,6 +443,10 @@ func (f *huntFlags) config(paths []string) (app.Config, error) {
 		ExpandFile:     f.expandFile,
 		TuningFile:     f.tuningFile,
 		ShowSuppressed: f.showSuppressed,
+		KQLTimeout:     f.kqlTimeout,
+	}
+	if f.kqlTimeout <= 0 {
+		cfg.KQLTimeout = -1 // no limit
 	}
 	for _, id := range f.eventIDs {
 		n, _ := strconv.ParseUint(id, 10, 32) // validated

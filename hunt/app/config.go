@@ -58,4 +58,8 @@ type Config struct {
 	// (output.KeepField of the format); nil keeps every field. With a
 	// tuning file every field is kept: its exclusions may test any field.
 	KeepField func(name string) bool
+	// KQLTimeout bounds each KQL query's run time (--kql-timeout): zero
+	// means kqlhunt.DefaultTimeout, a negative value no limit. A query
+	// that runs longer fails, and the hunt goes on.
+	KQLTimeout time.Duration
 }

@@ -177,7 +177,7 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 	p.Deselected += len(p.KQLDeselected)
 	if len(defs) > 0 {
-		ke, failed := kqlhunt.New(defs, kqlhunt.Options{Now: cfg.Now.Time, Wallclock: cfg.Now.Wallclock})
+		ke, failed := kqlhunt.New(defs, kqlhunt.Options{Now: cfg.Now.Time, Wallclock: cfg.Now.Wallclock, Timeout: cfg.KQLTimeout})
 		p.kql = ke
 		p.KQLFailed = append(p.KQLFailed, failed...)
 		p.KQLRules = append(p.KQLRules, ke.Rules()...)
@@ -296,6 +296,9 @@ func (p *Plan) Run(ctx context.Context) (*hunt.Result, error) {
 	if p.kql != nil {
 		p.Notes = append(p.Notes, p.kql.Notes()...)
 		p.Warnings = append(p.Warnings, p.kql.Warnings()...)
+		// a query that stopped at run time (a budget exceeded) fails its
+		// rule only
+		p.KQLFailed = append(p.KQLFailed, p.kql.Failed()...)
 	}
 	return res, nil
 }

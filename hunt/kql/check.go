@@ -40,10 +40,18 @@ type tableWalker struct {
 	seen  map[string]bool
 	out   []string
 	depth int
+	// count, when not nil, counts the references to each table name
+	count map[string]int
 }
 
 func (w *tableWalker) add(name string) {
-	if w.bound[name] || w.seen[name] || name == "$mvapply" || strings.Contains(name, "*") {
+	if w.bound[name] || name == "$mvapply" || strings.Contains(name, "*") {
+		return
+	}
+	if w.count != nil {
+		w.count[name]++
+	}
+	if w.seen[name] {
 		return
 	}
 	w.seen[name] = true

@@ -47,4 +47,14 @@
 // from Check. A Catalog that implements TableNoter adds its own warning for
 // every query that reads a given table (hunt/kql/schema: a table with no
 // source in Windows event logs, always empty).
+//
+// Governance (govern.go): with Options.Memory a query draws on a memory
+// budget as its operators materialise rows, hash indexes and groups
+// (estimated from rows and their width), and with Options.Timeout on a
+// time budget; exceeding either stops it with a *BudgetError naming the
+// operator and its position. Every operator loop checks the context. Joins
+// build their hash index on the smaller side, and a join followed by count
+// or summarize never materialises its rows (join.go). Query.Uses and
+// CompileFilter tell an engine which rows and columns of a table a query
+// can read, so that it stores less (pushdown.go).
 package kql

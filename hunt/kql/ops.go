@@ -105,9 +105,7 @@ func (r *run) whereChain(ops []*WhereOp, in *value.Table, env *scope) *value.Tab
 	}
 	p := ops[0].P
 	for i, row := range in.Rows {
-		if i&0xffff == 0xffff {
-			r.tick(p)
-		}
+		r.tick(p)
 		ok := true
 		for _, pred := range preds {
 			if b, isBool := pred(row).(bool); !isBool || !b {
@@ -120,6 +118,7 @@ func (r *run) whereChain(ops []*WhereOp, in *value.Table, env *scope) *value.Tab
 		}
 	}
 	out := r.derived(in, in.Columns, 0)
+	r.grow(24 * int64(len(keep)))
 	out.Rows = make([][]any, len(keep))
 	for k, i := range keep {
 		out.Rows[k] = in.Rows[i]
@@ -171,7 +170,10 @@ func (r *run) project(o *ProjectOp, in *value.Table, env *scope) *value.Table {
 		fns = append(fns, ce.fn)
 	}
 	out := r.derived(in, cols, len(in.Rows))
+	size := rowBytes(len(fns))
 	for k, row := range in.Rows {
+		r.tick(o.P)
+		r.grow(size)
 		nb.i = k
 		nr := make([]any, len(fns))
 		for i, f := range fns {
@@ -235,7 +237,10 @@ func (r *run) extend(as []Assign, p Pos, in *value.Table, env *scope) *value.Tab
 	}
 	width = len(cur.Columns)
 	cur.Rows = make([][]any, 0, len(in.Rows))
+	size := rowBytes(width)
 	for k, row := range in.Rows {
+		r.tick(p)
+		r.grow(size)
 		nb.i = k
 		nr := make([]any, width)
 		copy(nr, row)
@@ -304,7 +309,10 @@ func (r *run) pick(in *value.Table, keep []int) *value.Table {
 		cols[k] = in.Columns[i]
 	}
 	out := r.derived(in, cols, len(in.Rows))
+	size := rowBytes(len(keep))
 	for _, row := range in.Rows {
+		r.tick(r.cur.p)
+		r.grow(size)
 		nr := make([]any, len(keep))
 		for k, i := range keep {
 			nr[k] = row[i]
@@ -358,16 +366,21 @@ func (r *run) sort(keys []SortKey, in *value.Table, env *scope) *value.Table {
 	for i, k := range keys {
 		fns[i] = c.compile(k.X).fn
 	}
+	// the row list, the keys, and the permutation sortRows makes
+	r.grow(int64(len(in.Rows)) * (24 + 24 + cellSize*int64(len(fns)) + 8 + 24))
 	rows := append([][]any(nil), in.Rows...)
 	kv := make([][]any, len(rows))
 	flat := make([]any, len(rows)*len(fns))
 	for i, row := range rows {
+		r.tick(r.cur.p)
 		kv[i] = flat[i*len(fns) : (i+1)*len(fns)]
 		for j, f := range fns {
 			kv[i][j] = f(row)
 		}
 	}
-	sortRows(rows, kv, keys)
+	r.sortRows(rows, kv, keys)
+	// the keys and the permutation are garbage now
+	r.shrink(int64(len(in.Rows)) * (24 + cellSize*int64(len(fns)) + 8 + 24))
 	out := r.derived(in, in.Columns, 0)
 	out.Rows = rows
 	return out
@@ -394,7 +407,9 @@ func (r *run) distinct(o *DistinctOp, in *value.Table, env *scope) *value.Table 
 	out := r.derived(in, cols, 0)
 	seen := map[string]struct{}{}
 	var buf []byte
+	size := rowBytes(len(fns)) + entryOverhead
 	for _, row := range in.Rows {
+		r.tick(o.P)
 		nr := make([]any, len(fns))
 		buf = buf[:0]
 		for i, f := range fns {
@@ -405,6 +420,7 @@ func (r *run) distinct(o *DistinctOp, in *value.Table, env *scope) *value.Table 
 			continue
 		}
 		seen[string(buf)] = struct{}{}
+		r.grow(size + int64(len(buf)))
 		out.Rows = append(out.Rows, nr)
 	}
 	return out
@@ -459,6 +475,28 @@ func liftAggs(e Expr, env *scope, found *[]Assign) Expr {
 // aggregate inside an expression (tostring(make_set(x)), count() * 2) is
 // computed into a hidden column and the expression evaluated per group.
 func (r *run) summarize(o *SummarizeOp, in *value.Table, env *scope) *value.Table {
+	return r.summarizeFrom(o, tableRows(in), env)
+}
+
+// rowSource is rows to consume once, in order: a table's, or those of an
+// operator that does not materialise them (a join before summarize). t
+// gives the columns (its Rows may be empty); each calls yield per row, and
+// the row passed may be reused after yield returns.
+type rowSource struct {
+	t    *value.Table
+	each func(yield func([]any))
+}
+
+func tableRows(t *value.Table) rowSource {
+	return rowSource{t: t, each: func(yield func([]any)) {
+		for _, row := range t.Rows {
+			yield(row)
+		}
+	}}
+}
+
+// summarizeFrom is summarize over a rowSource.
+func (r *run) summarizeFrom(o *SummarizeOp, in rowSource, env *scope) *value.Table {
 	composite := false
 	for _, a := range o.Aggs {
 		if !isAggCall(a.X, env) {
@@ -510,11 +548,14 @@ func (r *run) summarize(o *SummarizeOp, in *value.Table, env *scope) *value.Tabl
 		fns = append(fns, ce.fn)
 	}
 	out := r.derived(t, dedupeNames(cols), len(t.Rows))
+	size := rowBytes(len(fns))
 	for _, row := range t.Rows {
+		r.tick(o.P)
 		nr := make([]any, len(fns))
 		for i, f := range fns {
 			nr[i] = f(row)
 		}
+		r.grow(size)
 		out.Rows = append(out.Rows, nr)
 	}
 	return out
@@ -522,7 +563,8 @@ func (r *run) summarize(o *SummarizeOp, in *value.Table, env *scope) *value.Tabl
 
 // summarizeDirect evaluates a summarize whose aggregates are all direct
 // calls; it also returns the number of columns each aggregate produced.
-func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*value.Table, []int) {
+func (r *run) summarizeDirect(o *SummarizeOp, src rowSource, env *scope) (*value.Table, []int) {
+	in := src.t
 	c := r.compiler(in, env, true)
 	var cols []value.Column
 	var byFns []rowFn
@@ -659,12 +701,11 @@ func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*val
 		}
 		return g
 	}
-	for i, row := range in.Rows {
-		if i&0xffff == 0xffff {
-			r.tick(o.P)
-		}
+	groupSize := entryOverhead + 24 + cellSize*int64(len(byFns)) + entryOverhead*int64(len(aggs))
+	by := make([]any, len(byFns))
+	src.each(func(row []any) {
+		r.tick(o.P)
 		buf = buf[:0]
-		by := make([]any, len(byFns))
 		for k, f := range byFns {
 			by[k] = f(row)
 			buf = keyOf(buf, by[k])
@@ -674,17 +715,21 @@ func (r *run) summarizeDirect(o *SummarizeOp, in *value.Table, env *scope) (*val
 			gi = len(groups)
 			index[string(buf)] = gi
 			groups = append(groups, newGroup(by))
+			by = make([]any, len(byFns))
+			r.grow(groupSize + int64(len(buf)))
 			r.checkRows(o.P, len(groups))
 		}
 		for _, s := range groups[gi].states {
 			s.add(row)
 		}
-	}
+	})
 	if len(groups) == 0 && len(byFns) == 0 {
 		groups = append(groups, newGroup(nil))
 	}
 	out := r.derived(in, cols, len(groups))
+	r.grow(rowBytes(len(cols)) * int64(len(groups)))
 	for _, g := range groups {
+		r.tick(o.P)
 		nr := make([]any, 0, len(cols))
 		nr = append(nr, g.by...)
 		for i, s := range g.states {
@@ -811,8 +856,11 @@ func (r *run) union(o *UnionOp, in *value.Table, env *scope) *value.Table {
 	if opaque {
 		r.opaque[out] = true
 	}
+	size := rowBytes(len(cols))
 	for k, t := range parts {
 		for _, row := range t.Rows {
+			r.tick(o.P)
+			r.grow(size)
 			nr := make([]any, len(cols))
 			for i, v := range row {
 				if i < len(maps[k]) {
@@ -842,7 +890,7 @@ func (r *run) tryTable(e Expr, env *scope, fuzzy bool) (t *value.Table, err erro
 	defer func() {
 		if rec := recover(); rec != nil {
 			b, ok := rec.(bailout)
-			if !ok {
+			if !ok || isBudgetOrCancel(b.err) {
 				panic(rec)
 			}
 			r.warn(e.Position(), "union isfuzzy: skipped: %v", b.err)
@@ -891,6 +939,8 @@ func (r *run) source(op TabOp, env *scope) *value.Table {
 				break
 			}
 			out.Rows = append(out.Rows, []any{v})
+			r.tick(o.P)
+			r.grow(rowBytes(1))
 			r.checkRows(o.P, len(out.Rows))
 			nv := arith("+", v, step)
 			if nv == nil {
@@ -975,174 +1025,6 @@ func joinKey(buf []byte, row []any, idx []int) []byte {
 	return buf
 }
 
-func (r *run) join(o *JoinOp, left *value.Table, env *scope) *value.Table {
-	right := r.table(o.Right, env)
-	kind := o.Kind
-	if kind == "" {
-		kind = "innerunique"
-		if o.Lookup {
-			kind = "leftouter"
-		}
-	}
-	switch kind {
-	case "anti", "leftantisemi":
-		kind = "leftanti"
-	case "rightantisemi":
-		kind = "rightanti"
-	case "semi":
-		kind = "leftsemi"
-	case "outer":
-		kind = "fullouter"
-	}
-	li, ri := r.joinKeys(o, left, right)
-	// index of right rows by key
-	rIndex := map[string][]int{}
-	var buf []byte
-	for i, row := range right.Rows {
-		buf = joinKey(buf[:0], row, ri)
-		if hasNullKey(row, ri) {
-			continue
-		}
-		rIndex[string(buf)] = append(rIndex[string(buf)], i)
-	}
-	opaque := r.opaque[left] || r.opaque[right]
-	mark := func(t *value.Table) *value.Table {
-		if opaque {
-			r.opaque[t] = true
-		}
-		return t
-	}
-	switch kind {
-	case "leftanti", "leftsemi":
-		out := mark(newTable(left.Columns, 0))
-		for _, row := range left.Rows {
-			buf = joinKey(buf[:0], row, li)
-			_, ok := rIndex[string(buf)]
-			ok = ok && !hasNullKey(row, li)
-			if ok == (kind == "leftsemi") {
-				out.Rows = append(out.Rows, row)
-			}
-		}
-		return out
-	case "rightanti", "rightsemi":
-		lset := map[string]bool{}
-		for _, row := range left.Rows {
-			if !hasNullKey(row, li) {
-				lset[string(joinKey(buf[:0], row, li))] = true
-			}
-		}
-		out := mark(newTable(right.Columns, 0))
-		for _, row := range right.Rows {
-			ok := lset[string(joinKey(buf[:0], row, ri))] && !hasNullKey(row, ri)
-			if ok == (kind == "rightsemi") {
-				out.Rows = append(out.Rows, row)
-			}
-		}
-		return out
-	}
-	// output columns: left, then right (renamed on conflict; lookup drops
-	// the right key columns)
-	cols := append([]value.Column(nil), left.Columns...)
-	taken := map[string]bool{}
-	for _, c := range cols {
-		taken[c.Name] = true
-	}
-	var rKeep []int
-	dropR := map[int]bool{}
-	if o.Lookup {
-		for k, i := range ri {
-			if i >= 0 && li[k] >= 0 && left.Columns[li[k]].Name == right.Columns[i].Name {
-				dropR[i] = true
-			}
-		}
-	}
-	for i, c := range right.Columns {
-		if dropR[i] {
-			continue
-		}
-		name := c.Name
-		if taken[name] {
-			for k := 1; ; k++ {
-				cand := fmt.Sprintf("%s%d", c.Name, k)
-				if !taken[cand] {
-					name = cand
-					break
-				}
-			}
-		}
-		taken[name] = true
-		cols = append(cols, value.Column{Name: name, Type: c.Type})
-		rKeep = append(rKeep, i)
-	}
-	out := mark(newTable(cols, 0))
-	emit := func(l, rr []any) {
-		nr := make([]any, 0, len(cols))
-		if l == nil {
-			for _, c := range left.Columns {
-				nr = append(nr, convertTo(nil, c.Type))
-			}
-		} else {
-			nr = append(nr, l...)
-		}
-		for _, i := range rKeep {
-			if rr == nil {
-				nr = append(nr, convertTo(nil, right.Columns[i].Type))
-			} else {
-				nr = append(nr, rr[i])
-			}
-		}
-		out.Rows = append(out.Rows, nr)
-		r.checkRows(o.P, len(out.Rows))
-	}
-	usedR := make([]bool, len(right.Rows))
-	seenL := map[string]bool{}
-	for _, row := range left.Rows {
-		buf = joinKey(buf[:0], row, li)
-		if kind == "innerunique" {
-			if seenL[string(buf)] {
-				continue
-			}
-			seenL[string(buf)] = true
-		}
-		var matches []int
-		if !hasNullKey(row, li) {
-			matches = rIndex[string(buf)]
-		}
-		if len(matches) == 0 {
-			if kind == "leftouter" || kind == "fullouter" {
-				emit(row, nil)
-			}
-			continue
-		}
-		switch kind {
-		case "inner", "innerunique", "leftouter", "fullouter", "rightouter":
-			for _, m := range matches {
-				usedR[m] = true
-				emit(row, right.Rows[m])
-			}
-		default:
-			fail(o.P, "join kind %s is not supported", kind)
-		}
-	}
-	if kind == "rightouter" || kind == "fullouter" {
-		for i, row := range right.Rows {
-			if !usedR[i] {
-				emit(nil, row)
-			}
-		}
-	}
-	return out
-}
-
-func hasNullKey(row []any, idx []int) bool {
-	for _, i := range idx {
-		if i < 0 || row[i] == nil {
-			return true
-		}
-	}
-	return false
-}
-
 func (r *run) mvExpand(o *MvExpandOp, in *value.Table, env *scope) *value.Table {
 	c := r.compiler(in, env, false)
 	cols := append([]value.Column(nil), in.Columns...)
@@ -1191,7 +1073,9 @@ func (r *run) mvExpand(o *MvExpandOp, in *value.Table, env *scope) *value.Table 
 	}
 	out := r.derived(in, cols, len(in.Rows))
 	vals := make([][]any, len(items))
+	size := rowBytes(len(cols))
 	for _, row := range in.Rows {
+		r.tick(o.P)
 		maxN := 0
 		for k, it := range items {
 			v := it.fn(row)
@@ -1227,6 +1111,8 @@ func (r *run) mvExpand(o *MvExpandOp, in *value.Table, env *scope) *value.Table 
 			maxN = int(limit)
 		}
 		for j := 0; j < maxN; j++ {
+			r.tick(o.P)
+			r.grow(size)
 			nr := make([]any, len(cols))
 			copy(nr, row)
 			for k, it := range items {
@@ -1280,6 +1166,7 @@ func (r *run) mvApply(o *MvApplyOp, in *value.Table, env *scope) *value.Table {
 	}
 	var out *value.Table
 	for _, row := range in.Rows {
+		r.tick(o.P)
 		// the subquery sees the row's columns plus the expanded items
 		sub := &value.Table{Columns: append([]value.Column(nil), in.Columns...)}
 		dst := make([]int, len(items))
@@ -1310,6 +1197,7 @@ func (r *run) mvApply(o *MvApplyOp, in *value.Table, env *scope) *value.Table {
 			maxN = max(maxN, len(arr))
 		}
 		for j := 0; j < maxN; j++ {
+			r.tick(o.P)
 			nr := make([]any, len(sub.Columns))
 			copy(nr, row)
 			for k, it := range items {
@@ -1330,6 +1218,10 @@ func (r *run) mvApply(o *MvApplyOp, in *value.Table, env *scope) *value.Table {
 		if out == nil {
 			out = r.derived(in, res.Columns, 0)
 		}
+		// the subquery's own tables are garbage once its rows are copied
+		r.shrink(r.charge[res])
+		delete(r.charge, res)
+		r.grow(rowBytes(len(res.Columns)) * int64(len(res.Rows)))
 		out.Rows = append(out.Rows, res.Rows...)
 		r.checkRows(o.P, len(out.Rows))
 	}
@@ -1412,7 +1304,9 @@ func (r *run) parse(o *ParseOp, in *value.Table, env *scope) *value.Table {
 		}
 	}
 	out := r.derived(in, cols, len(in.Rows))
+	size := rowBytes(len(cols))
 	for _, row := range in.Rows {
+		r.tick(o.P)
 		m := re.FindStringSubmatch(toStr(src.fn(row)))
 		if m == nil && o.Where {
 			continue
@@ -1426,6 +1320,7 @@ func (r *run) parse(o *ParseOp, in *value.Table, env *scope) *value.Table {
 			}
 			nr[dst[k]] = convertTo(v, pc.Type)
 		}
+		r.grow(size)
 		out.Rows = append(out.Rows, nr)
 	}
 	return out
@@ -1452,6 +1347,7 @@ func (r *run) evaluate(o *EvaluateOp, in *value.Table, env *scope) *value.Table 
 		seen := map[string]bool{}
 		bags := make([]map[string]any, len(in.Rows))
 		for i, row := range in.Rows {
+			r.tick(o.P)
 			m, _ := asBag(src.fn(row))
 			bags[i] = m
 			for _, k := range sortedKeys(m) {
@@ -1473,7 +1369,10 @@ func (r *run) evaluate(o *EvaluateOp, in *value.Table, env *scope) *value.Table 
 			cols = append(cols, value.Column{Name: prefix + k, Type: value.Dynamic})
 		}
 		out := r.derived(in, cols, len(in.Rows))
+		size := rowBytes(len(cols))
 		for i, row := range in.Rows {
+			r.tick(o.P)
+			r.grow(size)
 			nr := make([]any, 0, len(cols))
 			for _, k := range keep {
 				nr = append(nr, row[k])

@@ -147,9 +147,7 @@ func (r *run) find(o *FindOp, env *scope) *value.Table {
 		pred := pc.compile(o.Pred).fn
 		var keep []int
 		for i, row := range t.Rows {
-			if i&0xffff == 0xffff {
-				r.tick(o.P)
-			}
+			r.tick(o.P)
 			if b, ok := pred(row).(bool); ok && b {
 				keep = append(keep, i)
 			}
@@ -238,6 +236,8 @@ func (r *run) find(o *FindOp, env *scope) *value.Table {
 			r.opaque[out] = true
 		}
 		for _, i := range p.rows {
+			r.tick(o.P)
+			r.grow(rowBytes(len(cols)))
 			row := p.t.Rows[i]
 			nr := make([]any, len(cols))
 			nr[0] = names[k]

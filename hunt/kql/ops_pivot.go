@@ -89,10 +89,8 @@ func (r *run) pivot(o *EvaluateOp, in *value.Table, env *scope) *value.Table {
 	index := map[string]int{}
 	values := map[string]bool{}
 	var buf []byte
-	for i, row := range in.Rows {
-		if i&0xffff == 0xffff {
-			r.tick(o.P)
-		}
+	for _, row := range in.Rows {
+		r.tick(o.P)
 		buf = buf[:0]
 		by := make([]any, len(byIdx))
 		for k, j := range byIdx {
@@ -137,6 +135,8 @@ func (r *run) pivot(o *EvaluateOp, in *value.Table, env *scope) *value.Table {
 	r.opaque[out] = true
 	empty := mk().result()
 	for _, g := range groups {
+		r.tick(o.P)
+		r.grow(rowBytes(len(g.by) + len(names)))
 		row := append([]any(nil), g.by...)
 		for _, n := range names {
 			v := empty

@@ -227,10 +227,8 @@ func (r *run) makeSeries(o *MakeSeriesOp, in *value.Table, env *scope) *value.Ta
 	var loK, hiK int64
 	var loF, hiF float64
 	if o.From == nil || o.To == nil {
-		for i, row := range in.Rows {
-			if i&0xffff == 0xffff {
-				r.tick(o.P)
-			}
+		for _, row := range in.Rows {
+			r.tick(o.P)
 			k, f, ok := ax.pos(axis.fn(row))
 			if !ok {
 				continue
@@ -304,10 +302,8 @@ func (r *run) makeSeries(o *MakeSeriesOp, in *value.Table, env *scope) *value.Ta
 	var groups []*group
 	index := map[string]int{}
 	var buf []byte
-	for i, row := range in.Rows {
-		if i&0xffff == 0xffff {
-			r.tick(o.P)
-		}
+	for _, row := range in.Rows {
+		r.tick(o.P)
 		k, f, ok := ax.pos(axis.fn(row))
 		if !ok {
 			continue
@@ -330,12 +326,14 @@ func (r *run) makeSeries(o *MakeSeriesOp, in *value.Table, env *scope) *value.Ta
 			gi = len(groups)
 			index[string(buf)] = gi
 			groups = append(groups, &group{by: by, cells: make([]aggState, ax.n*len(aggs))})
+			r.grow(entryOverhead + int64(len(buf)) + cellSize*int64(len(by)+ax.n*len(aggs)))
 		}
 		g := groups[gi]
 		for j, a := range aggs {
 			cell := &g.cells[bin*len(aggs)+j]
 			if *cell == nil {
 				*cell = a.mk()
+				r.grow(entryOverhead)
 			}
 			(*cell).add(row)
 		}
@@ -350,6 +348,8 @@ func (r *run) makeSeries(o *MakeSeriesOp, in *value.Table, env *scope) *value.Ta
 		axisVals[i] = ax.value(i)
 	}
 	for _, g := range groups {
+		r.tick(o.P)
+		r.grow(rowBytes(len(cols)) + cellSize*int64(ax.n*(len(aggs)+1)))
 		row := make([]any, 0, len(cols))
 		for j, v := range g.by {
 			if v == nil && cols[j].Type == value.String {

@@ -113,8 +113,10 @@ func (r *run) topNestedLevel(o *TopNestedOp, levels []topLevel, all [][]any, idx
 			gi = len(groups)
 			index[string(buf)] = gi
 			groups = append(groups, &group{val: v, state: lv.agg()})
+			r.grow(entryOverhead*2 + int64(len(buf)))
 		}
 		g := groups[gi]
+		r.grow(8)
 		g.rows = append(g.rows, i)
 		g.state.add(row)
 	}
@@ -140,6 +142,7 @@ func (r *run) topNestedLevel(o *TopNestedOp, levels []topLevel, all [][]any, idx
 	for _, g := range groups[:keep] {
 		p := append(prefix[:len(prefix):len(prefix)], g.val, g.res)
 		if len(levels) == 1 {
+			r.grow(rowBytes(len(p)))
 			out.Rows = append(out.Rows, p)
 			r.checkRows(o.P, len(out.Rows))
 			continue

@@ -24,6 +24,15 @@ type Options struct {
 	// the column evaluates to null (and "" for string operators) and a
 	// Warning is reported.
 	Strict bool
+	// Memory is the budget the query's operators draw on as they
+	// materialise rows, hash indexes and groups (estimated: rows times
+	// their width, see govern.go). A query that would exceed it stops
+	// with a *BudgetError naming the operator. Nil means no budget (only
+	// MaxRows bounds the tables).
+	Memory Memory
+	// Timeout bounds the query's run time; a query still running then
+	// stops with a *BudgetError naming the operator. Zero means no limit.
+	Timeout time.Duration
 }
 
 // Warning is a semantic problem that does not stop evaluation: an unknown
@@ -87,6 +96,18 @@ type run struct {
 	opaque    map[*value.Table]bool
 	valueSets map[string][]string
 	ticks     int
+
+	// governance (govern.go): the memory accounted to live tables and
+	// operators, what of it is reserved from the budget, the tables let
+	// bindings hold, and the operator running.
+	mem        Memory
+	live       int64
+	reserved   int64
+	unreserved int64
+	held       int64 // accounted to let bindings
+	charge     map[*value.Table]int64
+	pinned     map[*value.Table]bool
+	cur        opRef
 }
 
 func (r *run) warn(p Pos, format string, a ...any) {
@@ -97,16 +118,6 @@ func (r *run) warn(p Pos, format string, a ...any) {
 	}
 	r.seen[k] = true
 	r.warns = append(r.warns, w)
-}
-
-// tick checks for cancellation every few thousand rows.
-func (r *run) tick(p Pos) {
-	r.ticks++
-	if r.ticks&0x3fff == 0 {
-		if err := r.ctx.Err(); err != nil {
-			failWrap(p, err, "canceled")
-		}
-	}
 }
 
 func (r *run) checkRows(p Pos, n int) {
@@ -150,8 +161,23 @@ func (s *scope) child() *scope { return &scope{parent: s, names: map[string]*bin
 // Run evaluates the query against cat and returns the result table and the
 // semantic warnings met on the way. The error is an *Error carrying the
 // position of the failing part, or ctx.Err() wrapped in one.
+//
+// With Options.Memory or Options.Timeout, a query that exceeds either stops
+// with a *BudgetError (errors.Is ErrMemoryBudget or ErrTimeBudget). Every
+// operator loop checks ctx, so cancelling it stops the query within a few
+// thousand rows.
 func (q *Query) Run(ctx context.Context, cat Catalog, opts Options) (*value.Table, []Warning, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errTimeout)
+		defer cancel()
+	}
 	r := newRun(ctx, cat, opts)
+	r.mem = opts.Memory
+	defer r.releaseAll()
 	t, err := r.query(q)
 	return t, r.warns, err
 }
@@ -160,7 +186,8 @@ func newRun(ctx context.Context, cat Catalog, opts Options) *run {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r := &run{ctx: ctx, cat: cat, naming: namingOf(cat), opts: opts, seen: map[string]bool{}, opaque: map[*value.Table]bool{}, valueSets: map[string][]string{}}
+	r := &run{ctx: ctx, cat: cat, naming: namingOf(cat), opts: opts, seen: map[string]bool{}, opaque: map[*value.Table]bool{}, valueSets: map[string][]string{},
+		charge: map[*value.Table]int64{}, pinned: map[*value.Table]bool{}}
 	r.now = opts.Now.UTC()
 	if opts.Now.IsZero() {
 		r.now = time.Now().UTC()
@@ -253,7 +280,12 @@ func (r *run) letValue(b *binding, p Pos) {
 	defer func() { b.evaluating = false }()
 	if r.isTabular(b.expr, b.env) {
 		b.isTab = true
+		before, held := r.live, r.held
 		b.tab = r.table(b.expr, b.env)
+		// the binding holds its table until the query ends: the
+		// operator that asked for it does not own its memory
+		r.pinned[b.tab] = true
+		r.held = held + r.live - before
 	} else {
 		c := r.compiler(nil, b.env, false)
 		b.val = c.compile(b.expr)
@@ -271,9 +303,11 @@ func (r *run) letValue(b *binding, p Pos) {
 
 // table evaluates a tabular expression.
 func (r *run) table(e Expr, env *scope) *value.Table {
-	if err := r.ctx.Err(); err != nil {
-		failWrap(e.Position(), err, "canceled")
+	if p, ok := e.(*Pipe); ok && r.cur.name == "" && r.ctx.Err() != nil {
+		// the budget error names the operator about to run
+		r.enter(opName(p.Op), p.Op.opPos())
 	}
+	r.checkCtx(e.Position())
 	switch x := e.(type) {
 	case *Ident:
 		if b := env.lookup(x.Name); b != nil {
@@ -344,19 +378,38 @@ func (r *run) table(e Expr, env *scope) *value.Table {
 				chain[i], chain[j] = chain[j], chain[i]
 			}
 			in := r.table(src, env)
+			done := r.enter("where", w.P)
+			before := r.live - r.held
 			out := r.whereChain(chain, in, env)
+			r.settle(w, in, out, r.live-r.held-before)
+			done()
+			r.checkRows(x.P, len(out.Rows))
+			return out
+		}
+		if out, ok := r.fused(x, env); ok {
 			r.checkRows(x.P, len(out.Rows))
 			return out
 		}
 		in := r.table(x.Src, env)
+		done := r.enter(opName(x.Op), x.Op.opPos())
+		before := r.live - r.held
 		out := r.apply(x.Op, in, env)
+		// what the operator accounted, nested tables (a join's right
+		// side) included, is its output's until the next operator
+		r.settle(x.Op, in, out, r.live-r.held-before)
+		done()
 		if r.opaque[in] {
 			r.opaque[out] = true
 		}
 		r.checkRows(x.P, len(out.Rows))
 		return out
 	case *Source:
-		return r.source(x.Op, env)
+		done := r.enter(opName(x.Op), x.Op.opPos())
+		before := r.live - r.held
+		out := r.source(x.Op, env)
+		r.settle(x.Op, nil, out, r.live-r.held-before)
+		done()
+		return out
 	}
 	fail(e.Position(), "expected a tabular expression")
 	return nil
@@ -524,13 +577,16 @@ func globMatch(pattern, name string) bool {
 	return strings.HasSuffix(rest, parts[len(parts)-1])
 }
 
-// sortRows sorts rows by precomputed keys, stably.
-func sortRows(rows [][]any, keys [][]any, spec []SortKey) {
+// sortRows sorts rows by precomputed keys, stably, checking for
+// cancellation as it compares.
+func (r *run) sortRows(rows [][]any, keys [][]any, spec []SortKey) {
 	idx := make([]int, len(rows))
 	for i := range idx {
 		idx[i] = i
 	}
+	p := r.cur.p
 	sort.SliceStable(idx, func(a, b int) bool {
+		r.tick(p)
 		ka, kb := keys[idx[a]], keys[idx[b]]
 		for k, s := range spec {
 			c := compareForSort(ka[k], kb[k], s)

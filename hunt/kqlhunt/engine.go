@@ -31,13 +31,35 @@ type kqlRule struct {
 }
 
 // Options configure an Engine. The zero value makes now() the newest event
-// timestamp in the input.
+// timestamp in the input, gives each query DefaultMaxMemory and
+// DefaultTimeout, and pushes the queries' filters into the tables.
 type Options struct {
 	// Now pins KQL's now() when not zero.
 	Now time.Time
 	// Wallclock makes now() the real clock (Now is then ignored).
 	Wallclock bool
+	// Memory is the budget the queries draw on (shared with the rest of
+	// the run); nil means a budget of MaxMemory for the queries alone.
+	Memory kql.Memory
+	// MaxMemory is the queries' budget when Memory is nil: zero means
+	// DefaultMaxMemory, a negative value no limit.
+	MaxMemory int64
+	// Timeout bounds each query's run time: zero means DefaultTimeout, a
+	// negative value no limit.
+	Timeout time.Duration
+	// NoPushdown stores every row and column of the tables the queries
+	// name, instead of only those their leading where clauses and their
+	// columns can read (for tests and measurements: results are the
+	// same).
+	NoPushdown bool
 }
+
+// DefaultMaxMemory and DefaultTimeout are the budgets of a query when
+// Options leave them zero.
+const (
+	DefaultMaxMemory = 512 << 20
+	DefaultTimeout   = 5 * time.Minute
+)
 
 // Engine runs KQL rules: as an Observer it builds the emulated tables the
 // queries reference (one schema.Builder per worker); as a Finisher it merges
@@ -46,6 +68,10 @@ type Engine struct {
 	rules  []*kqlRule
 	tables []string
 	now    Options
+	// push is what the queries can read of each table (nil: everything)
+	push map[string]schema.Pushdown
+	// failed are the rules whose query stopped at run time
+	failed []hunt.Skipped
 
 	mu       sync.Mutex
 	workers  []*kqlWorker
@@ -92,6 +118,9 @@ func New(defs []*rules.KQL, opts Options) (*Engine, []hunt.Skipped) {
 			e.notes = append(e.notes, fmt.Sprintf("%s (%s) reads every table (find without in): every table derived from the events is built", d.Name, d.Path))
 		}
 	}
+	if !opts.NoPushdown {
+		e.push = pushdown(e.rules)
+	}
 	return e, failed
 }
 
@@ -126,6 +155,31 @@ func (e *Engine) Rules() []*rules.KQL {
 // the rule did not run to completion.
 func (e *Engine) Result(d *rules.KQL) *value.Table { return e.results[d] }
 
+// Failed lists, after Finish, the rules whose query stopped at run time
+// (a budget exceeded, an unsupported operator, ...), at the position of
+// the failing operator in the rule's file.
+func (e *Engine) Failed() []hunt.Skipped { return e.failed }
+
+// runFailure reports a query that stopped at run time, with the failing
+// part's position moved from the query into the rule's file.
+func (e *Engine) runFailure(r *kqlRule, err error) hunt.Skipped {
+	sk := hunt.Skipped{Path: r.def.Path, Line: r.def.Line, Column: r.def.Column, RuleID: r.def.ID, Err: err}
+	var be *kql.BudgetError
+	var ke *kql.Error
+	switch {
+	case errors.As(err, &be):
+		at := *be
+		at.Line, at.Col = r.def.FilePos(be.Line, be.Col)
+		sk.Line, sk.Column, sk.Err = at.Line, at.Col, &at
+	case errors.As(err, &ke):
+		at := *ke
+		at.Line, at.Col = r.def.FilePos(ke.Line, ke.Col)
+		sk.Line, sk.Column, sk.Err = at.Line, at.Col, &at
+	}
+	sk.Reason = "query stopped at run time: " + sk.Err.Error()
+	return sk
+}
+
 // Notes says what Finish decided (what now() was); Warnings what went wrong
 // in the queries and tables. Both are for the summary, after Finish.
 func (e *Engine) Notes() []string    { return e.notes }
@@ -149,7 +203,7 @@ func (e *Engine) Check() []hunt.Skipped {
 
 // Worker implements hunt.Observer.
 func (e *Engine) Worker() func(*parsers.Event) {
-	w := &kqlWorker{b: schema.NewBuilder(schema.Options{Tables: e.tables})}
+	w := &kqlWorker{b: schema.NewBuilder(schema.Options{Tables: e.tables, Pushdown: e.push})}
 	e.mu.Lock()
 	e.workers = append(e.workers, w)
 	e.mu.Unlock()
@@ -177,7 +231,7 @@ func (e *Engine) Finish(ctx context.Context, emit func(*hunt.Hit) error) error {
 		}
 	}
 	if b == nil {
-		b = schema.NewBuilder(schema.Options{Tables: e.tables})
+		b = schema.NewBuilder(schema.Options{Tables: e.tables, Pushdown: e.push})
 	}
 	cat := schema.Adapt[kql.Arg](b.Finish())
 
@@ -196,16 +250,29 @@ func (e *Engine) Finish(ctx context.Context, emit func(*hunt.Hit) error) error {
 		e.notes = append(e.notes, fmt.Sprintf("KQL now() is pinned by --now to %s", now.Format(time.RFC3339Nano)))
 	}
 
+	mem := e.now.Memory
+	if mem == nil {
+		limit := e.now.MaxMemory
+		if limit == 0 {
+			limit = DefaultMaxMemory
+		}
+		mem = kql.NewMemoryLimit(limit)
+	}
+	timeout := e.now.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
 	for _, r := range e.rules {
 		for _, w := range kql.Check(r.query, cat) {
 			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): %s", r.def.Name, r.def.Path, w))
 		}
-		t, warns, err := r.query.Run(ctx, cat, kql.Options{Now: now})
+		t, warns, err := r.query.Run(ctx, cat, kql.Options{Now: now, Memory: mem, Timeout: timeout})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			e.warnings = append(e.warnings, fmt.Sprintf("%s (%s): query failed: %v", r.def.Name, r.def.Path, err))
+			// the rule failed; the hunt goes on with the next one
+			e.failed = append(e.failed, e.runFailure(r, err))
 			continue
 		}
 		for _, w := range warns {

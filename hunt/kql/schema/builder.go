@@ -22,6 +22,33 @@ type Options struct {
 	Tables []string
 	// Schema is the table description to fill; nil means Default().
 	Schema *Schema
+	// Pushdown says, per table (by any name Lookup knows), which rows and
+	// columns the queries can read; a table without an entry keeps every
+	// row and column.
+	Pushdown map[string]Pushdown
+}
+
+// Pushdown is what the queries can read of one table (see
+// hunt/kql's Query.Uses): rows the filter rejects and cells of other
+// columns are not stored.
+//
+// A rejected row is dropped only when the filter's verdict is final: every
+// column the filter reads is already set (cells the process tree or the
+// 4688 merge fill in Finish are only ever empty ones). In
+// DeviceProcessEvents a rejected Sysmon 1 row leaves a small stub for the
+// merge (a 4688 twin of a row the filter rejected is rejected with it) and
+// Security 4688 rows are kept whole (their cells may complete a Sysmon row
+// the filter keeps).
+type Pushdown struct {
+	// Filter returns a new predicate over a row's cells, in the table's
+	// column order, reporting whether to keep it; the Builder calls it
+	// once, and the predicate is used by that Builder alone. Nil keeps
+	// every row.
+	Filter func() func(row []any) bool
+	// FilterColumns are the columns the filter reads.
+	FilterColumns []string
+	// Columns are the columns the queries read; nil means all of them.
+	Columns []string
 }
 
 // Builder converts events into rows of the requested tables.
@@ -45,6 +72,8 @@ type Builder struct {
 	// nil when DeviceInfo is not requested.
 	seen  map[string]rowKey
 	stats Stats
+	// governed are the tables with a Pushdown.
+	governed []*tableRows
 }
 
 // Stats counts what a Builder did.
@@ -57,6 +86,9 @@ type Stats struct {
 	// into the Sysmon 1 row of the same process creation (see Finish);
 	// Rows does not count them.
 	Merged int64
+	// Dropped counts the rows the queries' filters rejected (Pushdown);
+	// Rows does not count them.
+	Dropped int64
 }
 
 // device caches the synthesized Defender device columns of one Computer.
@@ -70,6 +102,16 @@ type tableRows struct {
 	keys     []rowKey
 	pend     []pending
 	fill     func(r *tableRows, cells []any, p, parent *procInfo)
+
+	// pushdown (Options.Pushdown): keep rejects rows, reading the cells
+	// refs; blank lists the columns no query reads; stubs stand for the
+	// rejected Sysmon rows of DeviceProcessEvents in the merge; mark and
+	// pmark are the lengths of rows and pend before the current event.
+	keep        func([]any) bool
+	refs        []int
+	blank       []int
+	stubs       []procStub
+	mark, pmark int
 }
 
 // rowKey orders rows deterministically: by time, then input position.
@@ -153,6 +195,10 @@ func NewBuilder(opts Options) *Builder {
 		}
 		*slot = r
 		b.all = append(b.all, r)
+		if pd, ok := pushdownFor(opts.Pushdown, s, t.Name); ok {
+			r.govern(pd)
+			b.governed = append(b.governed, r)
+		}
 		if r.fill != nil && b.procs == nil {
 			b.procs = map[string]*procInfo{}
 		}
@@ -285,6 +331,9 @@ func (b *Builder) Add(ev *parsers.Event) {
 	if len(b.all) == 0 {
 		return
 	}
+	for _, r := range b.governed {
+		r.mark, r.pmark = len(r.rows), len(r.pend)
+	}
 	v := view{src: ev, time: ev.Time}
 	id := ev.EventID
 	if id == 0 {
@@ -318,6 +367,11 @@ func (b *Builder) Add(ev *parsers.Event) {
 	}
 	if b.seen != nil {
 		b.seeDevice(&v)
+	}
+	for _, r := range b.governed {
+		if len(r.rows) > r.mark {
+			b.push(r)
+		}
 	}
 }
 
@@ -457,6 +511,7 @@ func (b *Builder) Merge(o *Builder) {
 		r.rows = append(r.rows, or.rows...)
 		r.keys = append(r.keys, or.keys...)
 		r.pend = append(r.pend, or.pend...)
+		r.stubs = append(r.stubs, or.stubs...)
 	}
 	if o.seen != nil {
 		if b.seen == nil {
@@ -482,6 +537,8 @@ func (b *Builder) Merge(o *Builder) {
 	b.stats.Rows += o.stats.Rows
 	b.stats.Resolved += o.stats.Resolved
 	b.stats.Orphans += o.stats.Orphans
+	b.stats.Merged += o.stats.Merged
+	b.stats.Dropped += o.stats.Dropped
 	*o = Builder{}
 }
 
@@ -518,7 +575,8 @@ func (b *Builder) Finish() *Catalog {
 		r.rows, r.keys = nil, nil
 		if r == b.dpe {
 			var merged int
-			rows, keys, merged = mergeProcesses(r.info, rows, keys)
+			rows, keys, merged = mergeProcesses(r.info, rows, keys, r.stubs)
+			r.stubs = nil
 			b.stats.Merged += int64(merged)
 			b.stats.Rows -= int64(merged)
 		}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,51 +33,76 @@ type procKey struct {
 // row on a tie), so the result is the same for any thread count. The index
 // holds one entry per Sysmon row the table already keeps, and is dropped on
 // return.
-func mergeProcesses(info *TableInfo, rows [][]any, keys []rowKey) ([][]any, []rowKey, int) {
-	dev, pid, img, ct := info.Index("DeviceName"), info.Index("ProcessId"), info.Index("FolderPath"), info.Index("ProcessCreationTime")
-	if dev < 0 || pid < 0 || img < 0 || ct < 0 {
+func mergeProcesses(info *TableInfo, rows [][]any, keys []rowKey, stubs []procStub) ([][]any, []rowKey, int) {
+	if info.Index("DeviceName") < 0 || info.Index("ProcessId") < 0 || info.Index("FolderPath") < 0 || info.Index("ProcessCreationTime") < 0 {
 		return rows, keys, 0
 	}
-	keyOf := func(r []any) (procKey, time.Time, bool) {
-		d, _ := r[dev].(string)
-		p, okp := r[pid].(int64)
-		i, _ := r[img].(string)
-		t, okt := r[ct].(time.Time)
-		if d == "" || !okp || i == "" || !okt {
-			return procKey{}, time.Time{}, false
-		}
-		return procKey{d, p, strings.ToLower(i)}, t, true
+	// the Sysmon rows, and the stubs of those the queries' filter
+	// rejected (stub >= 0), by process, in the table's order
+	type cand struct {
+		row, stub int
+		key       rowKey
+		t         time.Time
 	}
-	sysmonRows := map[procKey][]int{}
+	sysmonRows := map[procKey][]cand{}
 	for i, r := range rows {
 		if keys[i].eid != 1 {
 			continue
 		}
-		if k, _, ok := keyOf(r); ok {
-			sysmonRows[k] = append(sysmonRows[k], i)
+		if k, t, ok := procKeyOf(info, r); ok {
+			sysmonRows[k] = append(sysmonRows[k], cand{row: i, stub: -1, key: keys[i], t: t})
 		}
+	}
+	// the 4688 rows and stubs, in the table's order
+	type f4688 struct {
+		row, stub int
+		key       rowKey
+	}
+	var secs []f4688
+	for i := range rows {
+		if keys[i].eid == 4688 {
+			secs = append(secs, f4688{row: i, stub: -1, key: keys[i]})
+		}
+	}
+	for s, st := range stubs {
+		if st.key.eid == 4688 {
+			secs = append(secs, f4688{row: -1, stub: s, key: st.key})
+			continue
+		}
+		sysmonRows[st.pk] = append(sysmonRows[st.pk], cand{row: -1, stub: s, key: st.key, t: st.t})
 	}
 	if len(sysmonRows) == 0 {
 		return rows, keys, 0
 	}
-	paired := map[int]bool{}
+	if len(stubs) > 0 {
+		for _, l := range sysmonRows {
+			slices.SortStableFunc(l, func(a, b cand) int { return compareKeys(a.key, b.key) })
+		}
+		slices.SortStableFunc(secs, func(a, b f4688) int { return compareKeys(a.key, b.key) })
+	}
+	type ref struct{ row, stub int }
+	paired := map[ref]bool{}
 	drop := make([]bool, len(rows))
 	merged := 0
-	for i, r := range rows {
-		if keys[i].eid != 4688 {
-			continue
+	for _, sec := range secs {
+		var k procKey
+		var t time.Time
+		ok := true
+		if sec.row >= 0 {
+			k, t, ok = procKeyOf(info, rows[sec.row])
+		} else {
+			k, t = stubs[sec.stub].pk, stubs[sec.stub].t
 		}
-		k, t, ok := keyOf(r)
 		if !ok {
 			continue
 		}
 		best, bestGap := -1, time.Duration(0)
-		for _, j := range sysmonRows[k] {
-			if paired[j] {
+		list := sysmonRows[k]
+		for j, c := range list {
+			if paired[ref{c.row, c.stub}] {
 				continue
 			}
-			st, _ := rows[j][ct].(time.Time)
-			gap := st.Sub(t)
+			gap := c.t.Sub(t)
 			if gap < 0 {
 				gap = -gap
 			}
@@ -90,9 +116,24 @@ func mergeProcesses(info *TableInfo, rows [][]any, keys []rowKey) ([][]any, []ro
 		if best < 0 {
 			continue
 		}
-		paired[best] = true
-		fillEmpty(rows[best], r)
-		drop[i] = true
+		c := list[best]
+		paired[ref{c.row, c.stub}] = true
+		switch {
+		case c.row >= 0 && sec.row >= 0:
+			fillEmpty(rows[c.row], rows[sec.row])
+		case c.row >= 0:
+			// a rejected 4688 row completes its kept twin
+			fill := stubs[sec.stub].fill
+			for k, i := range fill.at {
+				if v := rows[c.row][i]; v == nil || v == "" {
+					rows[c.row][i] = fill.vals[k]
+				}
+			}
+		}
+		// merged into its twin, or rejected with it
+		if sec.row >= 0 {
+			drop[sec.row] = true
+		}
 		merged++
 	}
 	if merged == 0 {
@@ -106,6 +147,19 @@ func mergeProcesses(info *TableInfo, rows [][]any, keys []rowKey) ([][]any, []ro
 		}
 	}
 	return outRows, outKeys, merged
+}
+
+// procKeyOf returns the process a DeviceProcessEvents row records and its
+// creation time; false when a part is missing.
+func procKeyOf(info *TableInfo, r []any) (procKey, time.Time, bool) {
+	d, _ := r[info.Index("DeviceName")].(string)
+	p, okp := r[info.Index("ProcessId")].(int64)
+	i, _ := r[info.Index("FolderPath")].(string)
+	t, okt := r[info.Index("ProcessCreationTime")].(time.Time)
+	if d == "" || !okp || i == "" || !okt {
+		return procKey{}, time.Time{}, false
+	}
+	return procKey{d, p, strings.ToLower(i)}, t, true
 }
 
 // fillEmpty copies into dst every cell of src where dst is empty: a null,
