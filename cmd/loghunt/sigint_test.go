@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,11 +32,15 @@ import (
 const (
 	sigintFiles   = 8
 	sigintPerFile = 20000
-	// sigintStarted is how much a process must have read (rchar, which
-	// counts page-cache reads) before it is known to be reading the
-	// input: discovery sniffs 512 bytes per file and the rules are
-	// embedded, so 2 MiB is input.
-	sigintStarted = 2 << 20
+	// sigintDecoding is how much a process must have read (rchar, which
+	// counts page-cache reads) beyond the size of its input before it is
+	// known to be hunting: discovery sniffs 512 bytes per file, and a
+	// large JSON Lines file split into units may have each unit's line
+	// numbers counted (at most the file read once) before or while the
+	// units are decoded; the rules are embedded. Past input + 4 MiB, at
+	// least 4 MiB of events have been decoded, and the whole run reads
+	// nearly twice its input.
+	sigintDecoding = 4 << 20
 )
 
 // buildLoghunt builds the command into a temporary directory.
@@ -78,9 +83,11 @@ func writeSigintInput(t *testing.T) string {
 	return logs
 }
 
-// startedReading waits until the process has read sigintStarted bytes,
+// startedReading waits until the process has read its input's size plus
+// sigintDecoding bytes,
 // polling /proc/PID/io; exited is closed when it ends first.
-func startedReading(t *testing.T, pid int, exited <-chan struct{}) {
+func startedReading(t *testing.T, pid int, exited <-chan struct{}, input string) {
+	threshold := dirSize(t, input) + sigintDecoding
 	t.Helper()
 	procIO := fmt.Sprintf("/proc/%d/io", pid)
 	// A guard against a hang, not a measure: a loaded machine gets
@@ -98,7 +105,7 @@ func startedReading(t *testing.T, pid int, exited <-chan struct{}) {
 		}
 		for _, line := range strings.Split(string(data), "\n") {
 			if v, ok := strings.CutPrefix(line, "rchar: "); ok {
-				if n, _ := strconv.ParseInt(v, 10, 64); n >= sigintStarted {
+				if n, _ := strconv.ParseInt(v, 10, 64); n >= threshold {
 					return
 				}
 			}
@@ -225,7 +232,7 @@ func TestSIGINTWritesHitsSoFar(t *testing.T) {
 	hits := filepath.Join(dir, "hits.jsonl")
 	sumFile := filepath.Join(dir, "s.json")
 	r := startHunt(t, bin, "hunt", "-o", hits, "--summary-json", sumFile, logs)
-	startedReading(t, r.cmd.Process.Pid, r.exited)
+	startedReading(t, r.cmd.Process.Pid, r.exited, logs)
 	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +297,7 @@ func TestSecondSIGINTExitsAtOnce(t *testing.T) {
 	}
 	sumFile := filepath.Join(dir, "s.json")
 	r := startHunt(t, bin, "hunt", "-o", fifo, "--summary-json", sumFile, logs)
-	startedReading(t, r.cmd.Process.Pid, r.exited)
+	startedReading(t, r.cmd.Process.Pid, r.exited, logs)
 	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -314,4 +321,25 @@ func TestSecondSIGINTExitsAtOnce(t *testing.T) {
 	if _, err := os.Stat(sumFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("summary written (%v): the process did not quit at once", err)
 	}
+}
+
+// dirSize is the size of the files under dir.
+func dirSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		n += info.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

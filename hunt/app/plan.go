@@ -177,7 +177,12 @@ func Prepare(cfg Config) (*Plan, error) {
 	}
 	p.Deselected += len(p.KQLDeselected)
 	if len(defs) > 0 {
-		ke, failed := kqlhunt.New(defs, kqlhunt.Options{Now: cfg.Now.Time, Wallclock: cfg.Now.Wallclock, Timeout: cfg.KQLTimeout})
+		kopts := kqlhunt.Options{Now: cfg.Now.Time, Wallclock: cfg.Now.Wallclock, Timeout: cfg.KQLTimeout}
+		if cfg.Budget != nil {
+			// The queries draw on the run's budget, beside the hits.
+			kopts.Memory = kqlMemory{cfg.Budget.Account("kql")}
+		}
+		ke, failed := kqlhunt.New(defs, kopts)
 		p.kql = ke
 		p.KQLFailed = append(p.KQLFailed, failed...)
 		p.KQLRules = append(p.KQLRules, ke.Rules()...)
@@ -452,3 +457,12 @@ func (p *Plan) KQLCheck() []hunt.Skipped {
 	}
 	return p.kql.Check()
 }
+
+// kqlMemory lets the KQL queries draw on the run's memory budget through
+// its "kql" account: what a query's operators hold counts against
+// --max-memory with the hits waiting to be sorted.
+type kqlMemory struct{ a *budget.Account }
+
+func (m kqlMemory) Grow(n int64) bool { return m.a.Reserve(n) }
+func (m kqlMemory) Shrink(n int64)    { m.a.Release(n) }
+func (m kqlMemory) Limit() int64      { return m.a.Budget().Limit() }
