@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/internal/pool"
+	"github.com/loghunt/loghunt/internal/yamldoc"
 )
 
 // File is one rule file found under a rules path, read into memory.
@@ -85,28 +85,7 @@ func classify(name string, data []byte) (Kind, string, []*yaml.Node, error) {
 // a document that does not parse it returns the documents before it and
 // the parser's error. The Sigma loader reads the same nodes
 // (sigma.Loader.AddDocs), so a rule file is parsed once.
-func ParseYAML(data []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return docs, err
-		}
-		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
-			continue
-		}
-		top := n.Content[0]
-		if top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
-			continue
-		}
-		docs = append(docs, top)
-	}
-}
+func ParseYAML(data []byte) ([]*yaml.Node, error) { return yamldoc.Documents(data) }
 
 // classifyDocs classifies a YAML file by its documents (ParseYAML's
 // result). Multi-document Sigma files (rule collections) are Sigma; a

@@ -9,7 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/loghunt/loghunt/hunt"
-	"github.com/loghunt/loghunt/internal/yamlpos"
+	"github.com/loghunt/loghunt/internal/yamldoc"
 )
 
 // KQL is a KQL rule as read from a file: a Sentinel hunting-query
@@ -81,14 +81,14 @@ func ParseKQL(f File) (*KQL, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(f.Data, &doc); err != nil {
-		return nil, fail(yamlpos.Line(err), err)
+		return nil, fail(yamldoc.Line(err), err)
 	}
 	var d KQL
 	var top *yaml.Node
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		top = doc.Content[0]
 		if err := top.Decode(&d); err != nil {
-			return nil, fail(yamlpos.Line(err), err)
+			return nil, fail(yamldoc.Line(err), err)
 		}
 	}
 	q := queryNode(top)

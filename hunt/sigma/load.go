@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/loghunt/loghunt/internal/yamlpos"
+	"github.com/loghunt/loghunt/internal/yamldoc"
 )
 
 // LoadOptions selects which rules a Loader keeps. The zero value loads every
@@ -213,7 +213,7 @@ func (l *Loader) AddBytes(name string, data []byte) {
 		l.fail(&LoadError{Path: name, Err: fmt.Errorf("%w: %d bytes is over the %d byte limit for a rule file", ErrUnreadable, len(data), maxRuleFile)})
 		return
 	}
-	docs, err := splitDocs(data)
+	docs, err := yamldoc.Documents(data)
 	l.AddDocs(name, docs, err)
 }
 
@@ -227,7 +227,7 @@ func (l *Loader) AddBytes(name string, data []byte) {
 func (l *Loader) AddDocs(name string, docs []*yaml.Node, err error) {
 	l.report.Files++
 	if err != nil {
-		l.fail(&LoadError{Path: name, Err: fmt.Errorf("%w: %v", ErrYAML, err), Line: yamlpos.Line(err)})
+		l.fail(&LoadError{Path: name, Err: fmt.Errorf("%w: %v", ErrYAML, err), Line: yamldoc.Line(err)})
 	}
 	for _, n := range docs {
 		d, err := classify(name, n)

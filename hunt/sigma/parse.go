@@ -1,10 +1,7 @@
 package sigma
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -59,34 +56,6 @@ func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
 		}
 	}
 	return nil
-}
-
-// splitDocs decodes every YAML document of a file into its top node,
-// leaving out empty documents (a trailing "---"). On YAML that does not
-// parse it returns the documents before the error and the parser's error
-// (AddDocs positions it). hunt/rules.ParseYAML does the same, so that a
-// file it has parsed need not be parsed again; a test holds them equal.
-func splitDocs(data []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return docs, err
-		}
-		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
-			continue
-		}
-		top := n.Content[0]
-		if top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
-			continue // empty document, e.g. a trailing "---"
-		}
-		docs = append(docs, top)
-	}
 }
 
 // lookup returns the value node of key in mapping m, or nil.

@@ -48,7 +48,7 @@ import (
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/sigma"
-	"github.com/loghunt/loghunt/internal/yamlpos"
+	"github.com/loghunt/loghunt/internal/yamldoc"
 )
 
 // MaxFileSize bounds a tuning file; real ones are a few KiB.
@@ -147,7 +147,7 @@ func Parse(path string, data []byte, opts Options) (*Set, error) {
 			return nil, fail(nil, "the file is empty; want exclusions: and/or global:")
 		}
 		e := &Error{Path: path, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
-		e.Line = yamlpos.Line(err)
+		e.Line = yamldoc.Line(err)
 		return nil, e
 	}
 	var more yaml.Node
