@@ -253,13 +253,19 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer, con *
 	if err := reports.Close(sum); err != nil {
 		return err
 	}
-	// The summary goes with the table on stdout; when hits are a machine
-	// format on stdout, it goes to stderr so stdout stays parseable.
+	return f.finish(stdout, stderr, format, sum)
+}
+
+// finish writes the summary of a hunt or search whose hits are written,
+// and returns its exit status. The summary goes with the table on stdout;
+// when hits are a machine format on stdout, it goes to stderr so stdout
+// stays parseable.
+func (f *huntFlags) finish(stdout, stderr io.Writer, format output.Format, sum *output.Summary) error {
 	sw := stdout
 	if f.out == "" && format != output.Table {
 		sw = stderr
 	}
-	if err := writeSummary(sw, &f, sum); err != nil {
+	if err := writeSummary(sw, f, sum); err != nil {
 		return err
 	}
 	return f.exitStatus(stderr, sum, sum.HitsTotal)

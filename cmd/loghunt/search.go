@@ -9,7 +9,6 @@ import (
 
 	"github.com/loghunt/loghunt/hunt"
 	"github.com/loghunt/loghunt/hunt/app"
-	"github.com/loghunt/loghunt/hunt/output"
 	"github.com/loghunt/loghunt/hunt/search"
 	"github.com/loghunt/loghunt/hunt/timewindow"
 )
@@ -108,14 +107,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer, con
 	if err := out.Close(sum); err != nil {
 		return err
 	}
-	sw := stdout
-	if f.out == "" && format != output.Table {
-		sw = stderr
-	}
-	if err := writeSummary(sw, &f, sum); err != nil {
-		return err
-	}
-	return f.exitStatus(stderr, sum, sum.HitsTotal)
+	return f.finish(stdout, stderr, format, sum)
 }
 
 // options turns the search flags into search.Options; a bad value is a
